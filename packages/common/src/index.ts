@@ -1,0 +1,4 @@
+export { PalisadeError, isPalisadeError, errorMessage, type ErrorCode } from '@palisade/model';
+export * from './logger.js';
+export * from './backoff.js';
+export * from './httpServer.js';

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './schema/index.js';
+export * from './keys.js';
+export * from './names.js';
+export * from './selector/index.js';

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { API_VERSION, NodeNameSchema } from './common.js';
+
+/** Written by each agent under a lease: disappears when the agent dies. */
+export const AgentStatusSchema = z
+  .object({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal('AgentStatus'),
+    metadata: z.object({ name: NodeNameSchema }).strict(),
+    status: z
+      .object({
+        version: z.string(),
+        startedAt: z.string().datetime(),
+        inSync: z.boolean(),
+        /** The etcd revision whose state is fully programmed (decimal string: revisions are int64). */
+        programmedRevision: z.string().regex(/^\d+$/),
+        counts: z
+          .object({
+            endpoints: z.number().int().nonnegative(),
+            localEndpoints: z.number().int().nonnegative(),
+            policies: z.number().int().nonnegative(),
+            chains: z.number().int().nonnegative(),
+            ipsets: z.number().int().nonnegative(),
+          })
+          .strict(),
+        lastApply: z
+          .object({ time: z.string().datetime(), durationMs: z.number().nonnegative() })
+          .strict()
+          .nullable(),
+        lastError: z.object({ time: z.string().datetime(), message: z.string() }).strict().nullable(),
+        /** Invalid values in etcd the agent saw and contained (key → message). */
+        invalidKeys: z.record(z.string(), z.string()).default({}),
+      })
+      .strict(),
+  })
+  .strict();
+export type AgentStatus = z.infer<typeof AgentStatusSchema>;
+
+/** The value the elected controller holds under /palisade/v1/controller/leader. */
+export const LeaderSchema = z
+  .object({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal('Leader'),
+    holder: z.string().min(1),
+    since: z.string().datetime(),
+  })
+  .strict();
+export type Leader = z.infer<typeof LeaderSchema>;

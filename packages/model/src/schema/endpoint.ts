@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import {
+  API_VERSION,
+  IpSchema,
+  LabelsSchema,
+  NamespaceNameSchema,
+  NodeNameSchema,
+  ObjectNameSchema,
+  PortNameSchema,
+  PortNumberSchema,
+  ProtocolSchema,
+} from './common.js';
+
+export const NamedPortSchema = z
+  .object({ name: PortNameSchema, protocol: ProtocolSchema, port: PortNumberSchema })
+  .strict();
+export type NamedPort = z.infer<typeof NamedPortSchema>;
+
+/** A pod with an IP, as the agents need it. */
+export const EndpointSchema = z
+  .object({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal('Endpoint'),
+    metadata: z
+      .object({
+        namespace: NamespaceNameSchema,
+        name: ObjectNameSchema,
+        uid: z.string().optional(),
+      })
+      .strict(),
+    spec: z
+      .object({
+        node: NodeNameSchema,
+        /** Pod IPs (status.podIPs), IPv4 and/or IPv6. */
+        ips: z.array(IpSchema).min(1),
+        /** The pod's own labels (namespace labels live in the Namespace record). */
+        labels: LabelsSchema.default({}),
+        /** Named container ports. */
+        ports: z.array(NamedPortSchema).default([]),
+      })
+      .strict(),
+  })
+  .strict();
+export type Endpoint = z.infer<typeof EndpointSchema>;
+export type EndpointInput = z.input<typeof EndpointSchema>;

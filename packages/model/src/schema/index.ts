@@ -1,0 +1,5 @@
+export * from './common.js';
+export * from './policy.js';
+export * from './endpoint.js';
+export * from './namespace.js';
+export * from './agentStatus.js';
