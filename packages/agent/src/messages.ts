@@ -1,0 +1,117 @@
+/**
+ * The message union from the calc graph (pure) to the dataplane. This file is the
+ * contract between `calc/` and `dataplane/`; neither imports the other.
+ *
+ * Ordering guarantee (the EventSequencer's job): within one flush, messages arrive as
+ *   IpSetUpdate / IpSetDeltaUpdate  →  PolicyUpdate  →  EndpointUpdate
+ *   →  EndpointRemove  →  PolicyRemove  →  IpSetRemove
+ * so nothing is referenced before it exists, and nothing is removed while referenced.
+ * Every message is idempotent: replaying it leaves the same state.
+ */
+import type { PolicyType, Protocol, RuleAction } from '@palisade/model';
+
+export interface ObjectRef {
+  namespace: string;
+  name: string;
+}
+
+/**
+ * Identity of an ipset, stable across restarts. The dataplane names the kernel sets
+ * with `ipsetName(kind, identity, family)` from @palisade/model (one per IP family).
+ *  - kind 's': IPs of endpoints matching a selector           (hash:ip)
+ *  - kind 'n': `ip,proto:port` of endpoints' named ports        (hash:ip,port)
+ *  - kind 'c': a CIDR with excepts (excepts carry ` nomatch`)  (hash:net)
+ */
+export interface IpSetId {
+  kind: 's' | 'n' | 'c';
+  identity: string;
+}
+
+/** Full membership. Members mix v4 and v6; the dataplane splits them per family. */
+export interface IpSetUpdate {
+  type: 'IpSetUpdate';
+  set: IpSetId;
+  /** 's': '10.0.0.1' | 'fd00::1'.  'n': '10.0.0.1,tcp:8080'.  'c': '10.0.0.0/8' or '10.1.0.0/16 nomatch'. */
+  members: string[];
+}
+
+/** Incremental membership change (pod churn): never touches iptables. */
+export interface IpSetDeltaUpdate {
+  type: 'IpSetDeltaUpdate';
+  set: IpSetId;
+  added: string[];
+  removed: string[];
+}
+
+export interface IpSetRemove {
+  type: 'IpSetRemove';
+  set: IpSetId;
+}
+
+/** Which peers a rule admits. null = any peer. */
+export type PeerMatch =
+  | { kind: 'ipset'; set: IpSetId }
+  /** A plain CIDR without excepts (one family). */
+  | { kind: 'cidr'; cidr: string };
+
+/** Which ports a rule admits. null = any port and protocol. */
+export type PortSpec =
+  | { kind: 'protocol'; protocol: Protocol }
+  | { kind: 'range'; protocol: Protocol; port: number; endPort: number }
+  /** Named port: the destination `ip,proto:port` must be in this set. */
+  | { kind: 'named'; protocol: Protocol; set: IpSetId };
+
+export interface RuleSpec {
+  action: RuleAction;
+  /** null: any peer; []: no peer at all (the rule never matches). */
+  peers: PeerMatch[] | null;
+  /** null: any port; []: no port (never matches). */
+  ports: PortSpec[] | null;
+}
+
+export interface PolicyUpdate {
+  type: 'PolicyUpdate';
+  policy: ObjectRef;
+  /** Rules for pal-pi-<id>, or null when the policy has no Ingress type. */
+  inbound: RuleSpec[] | null;
+  /** Rules for pal-po-<id>, or null when the policy has no Egress type. */
+  outbound: RuleSpec[] | null;
+}
+
+export interface PolicyRemove {
+  type: 'PolicyRemove';
+  policy: ObjectRef;
+}
+
+export interface DirectionSpec {
+  /** Some policy selecting the endpoint has this type: default deny applies. */
+  isolated: boolean;
+  /** Policies to evaluate, in order (order, namespace, name). */
+  policies: ObjectRef[];
+}
+
+/** A workload on this node. */
+export interface EndpointUpdate {
+  type: 'EndpointUpdate';
+  endpoint: ObjectRef;
+  ips: string[];
+  ingress: DirectionSpec;
+  egress: DirectionSpec;
+}
+
+export interface EndpointRemove {
+  type: 'EndpointRemove';
+  endpoint: ObjectRef;
+}
+
+export type CalcMessage =
+  | IpSetUpdate
+  | IpSetDeltaUpdate
+  | IpSetRemove
+  | PolicyUpdate
+  | PolicyRemove
+  | EndpointUpdate
+  | EndpointRemove;
+
+/** Direction helper shared by both sides. */
+export type Direction = Lowercase<PolicyType>;
