@@ -76,7 +76,7 @@ export function parseKey(key: string): ParsedKey | null {
   const parts = key.slice(ROOT_PREFIX.length).split('/');
   const [kind, ...rest] = parts;
   const ok = (v: string | undefined, re: RegExp): v is string => v !== undefined && re.test(v);
-  switch (kind) {
+  switch (kind ?? '') {
     case 'policy':
       return rest.length === 2 && ok(rest[0], DNS_LABEL) && ok(rest[1], DNS_SUBDOMAIN)
         ? { kind: 'policy', namespace: rest[0], name: rest[1] }
