@@ -1,1 +1,3 @@
 export * from './etcdServer.js';
+export * from './tcpProxy.js';
+export * from './syncHelpers.js';
