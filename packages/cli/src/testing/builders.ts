@@ -1,0 +1,118 @@
+/** Small builders for CLI tests: model objects the way the controller writes them. */
+import {
+  API_VERSION,
+  EndpointSchema,
+  NamespaceSchema,
+  PolicySchema,
+  peerSelector,
+  policySelector,
+} from '@palisade/model';
+import type { Endpoint, EndpointInput, LabelSelector, NamespaceInput, Namespace, Policy, PolicyInput } from '@palisade/model';
+import type { ModelData, Stored } from '../view/modelView.js';
+import { ModelView } from '../view/modelView.js';
+
+type Tweak<T> = (obj: T) => void;
+
+export function makeNamespace(name: string, labels: Record<string, string> = {}): Namespace {
+  const input: NamespaceInput = {
+    apiVersion: API_VERSION,
+    kind: 'Namespace',
+    metadata: { name },
+    spec: { labels: { 'kubernetes.io/metadata.name': name, ...labels } },
+  };
+  return NamespaceSchema.parse(input);
+}
+
+export function makeEndpoint(ns: string, name: string, ...tweaks: Tweak<EndpointInput>[]): Endpoint {
+  const input: EndpointInput = {
+    apiVersion: API_VERSION,
+    kind: 'Endpoint',
+    metadata: { namespace: ns, name },
+    spec: { node: 'node-a', ips: ['10.0.0.1'], labels: { pod: name }, ports: [] },
+  };
+  for (const t of tweaks) t(input);
+  return EndpointSchema.parse(input);
+}
+
+export const ip = (...ips: string[]): Tweak<EndpointInput> => (e) => {
+  e.spec.ips = ips;
+};
+export const onNode = (node: string): Tweak<EndpointInput> => (e) => {
+  e.spec.node = node;
+};
+export const labels = (l: Record<string, string>): Tweak<EndpointInput> => (e) => {
+  e.spec.labels = l;
+};
+export const namedPort = (name: string, port: number, protocol: 'TCP' | 'UDP' | 'SCTP' = 'TCP'): Tweak<EndpointInput> =>
+  (e) => {
+    e.spec.ports = [...(e.spec.ports ?? []), { name, port, protocol }];
+  };
+
+/** A policy as translated from a NetworkPolicy with this podSelector (default: all pods). */
+export function makePolicy(ns: string, name: string, ...tweaks: Tweak<PolicyInput>[]): Policy {
+  const input: PolicyInput = {
+    apiVersion: API_VERSION,
+    kind: 'Policy',
+    metadata: { namespace: ns, name },
+    spec: { selector: policySelector({}, ns), types: ['Ingress'], ingress: [], egress: [] },
+  };
+  for (const t of tweaks) t(input);
+  return PolicySchema.parse(input);
+}
+
+export const podSelector = (sel: LabelSelector): Tweak<PolicyInput> => (p) => {
+  p.spec.selector = policySelector(sel, p.metadata.namespace);
+};
+export const types = (...t: ('Ingress' | 'Egress')[]): Tweak<PolicyInput> => (p) => {
+  p.spec.types = t;
+};
+type RuleInput = NonNullable<PolicyInput['spec']['ingress']>[number];
+export const ingressRule = (rule: RuleInput): Tweak<PolicyInput> => (p) => {
+  p.spec.ingress = [...(p.spec.ingress ?? []), rule];
+};
+export const egressRule = (rule: RuleInput): Tweak<PolicyInput> => (p) => {
+  p.spec.egress = [...(p.spec.egress ?? []), rule];
+};
+export const withError = (field: string, message: string): Tweak<PolicyInput> => (p) => {
+  p.spec.error = { field, message };
+};
+/** A selector peer, built like the controller does from a NetworkPolicy peer in namespace `ns`. */
+export const peer = (
+  ns: string,
+  sel: { podSelector?: LabelSelector; namespaceSelector?: LabelSelector },
+): { selector: string } => ({ selector: peerSelector(sel, ns) });
+
+function stored<T>(key: string, value: T, rev: number): Stored<T> {
+  return { key, value, raw: JSON.stringify(value), modRevision: String(rev) };
+}
+
+export function makeData(parts: {
+  policies?: Policy[];
+  endpoints?: Endpoint[];
+  namespaces?: Namespace[];
+  extra?: Partial<ModelData>;
+}): ModelData {
+  let rev = 1;
+  const policies = (parts.policies ?? []).map((p) =>
+    stored(`/palisade/v1/policy/${p.metadata.namespace}/${p.metadata.name}`, p, ++rev),
+  );
+  const endpoints = (parts.endpoints ?? []).map((e) =>
+    stored(`/palisade/v1/endpoint/${e.spec.node}/${e.metadata.namespace}/${e.metadata.name}`, e, ++rev),
+  );
+  const namespaces = (parts.namespaces ?? []).map((n) => stored(`/palisade/v1/namespace/${n.metadata.name}`, n, ++rev));
+  return {
+    revision: String(rev),
+    modelRevision: String(rev),
+    policies,
+    endpoints,
+    namespaces,
+    agents: [],
+    leader: null,
+    invalid: [],
+    ...parts.extra,
+  };
+}
+
+export function makeView(parts: Parameters<typeof makeData>[0]): ModelView {
+  return new ModelView(makeData(parts));
+}
