@@ -28,9 +28,13 @@ export type KeyKind = ParsedKey['kind'];
 
 function check(value: string, re: RegExp, what: string): string {
   if (!re.test(value))
-    throw new PalisadeError('INVALID_INPUT', `invalid ${what} ${JSON.stringify(value)} for an etcd key`, {
-      fields: { [what]: value },
-    });
+    throw new PalisadeError(
+      'INVALID_INPUT',
+      `invalid ${what} ${JSON.stringify(value)} for an etcd key`,
+      {
+        fields: { [what]: value },
+      },
+    );
   return value;
 }
 
@@ -82,7 +86,9 @@ export function parseKey(key: string): ParsedKey | null {
         ? { kind: 'policy', namespace: rest[0], name: rest[1] }
         : null;
     case 'namespace':
-      return rest.length === 1 && ok(rest[0], DNS_LABEL) ? { kind: 'namespace', name: rest[0] } : null;
+      return rest.length === 1 && ok(rest[0], DNS_LABEL)
+        ? { kind: 'namespace', name: rest[0] }
+        : null;
     case 'endpoint':
       return rest.length === 3 &&
         ok(rest[0], DNS_SUBDOMAIN) &&
@@ -91,7 +97,9 @@ export function parseKey(key: string): ParsedKey | null {
         ? { kind: 'endpoint', node: rest[0], namespace: rest[1], name: rest[2] }
         : null;
     case 'agent':
-      return rest.length === 1 && ok(rest[0], DNS_SUBDOMAIN) ? { kind: 'agent', node: rest[0] } : null;
+      return rest.length === 1 && ok(rest[0], DNS_SUBDOMAIN)
+        ? { kind: 'agent', node: rest[0] }
+        : null;
     default:
       return null;
   }

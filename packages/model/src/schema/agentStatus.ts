@@ -27,7 +27,10 @@ export const AgentStatusSchema = z
           .object({ time: z.string().datetime(), durationMs: z.number().nonnegative() })
           .strict()
           .nullable(),
-        lastError: z.object({ time: z.string().datetime(), message: z.string() }).strict().nullable(),
+        lastError: z
+          .object({ time: z.string().datetime(), message: z.string() })
+          .strict()
+          .nullable(),
         /** Invalid values in etcd the agent saw and contained (key → message). */
         invalidKeys: z.record(z.string(), z.string()).default({}),
       })

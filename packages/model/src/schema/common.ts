@@ -5,7 +5,8 @@ export const API_VERSION = 'palisade.io/v1' as const;
 /** RFC 1123 label: Kubernetes namespace names. */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** RFC 1123 subdomain: pod, policy and node names. */
-export const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+export const DNS_SUBDOMAIN =
+  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export const NamespaceNameSchema = z.string().regex(DNS_LABEL, 'must be an RFC 1123 label');
 export const ObjectNameSchema = z.string().regex(DNS_SUBDOMAIN, 'must be an RFC 1123 subdomain');

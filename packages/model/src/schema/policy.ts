@@ -57,9 +57,7 @@ export const RuleSchema = z
 export type Rule = z.infer<typeof RuleSchema>;
 
 /** Set when translation failed: agents isolate the selected pods and ignore every rule. */
-export const PolicyErrorSchema = z
-  .object({ field: z.string(), message: z.string() })
-  .strict();
+export const PolicyErrorSchema = z.object({ field: z.string(), message: z.string() }).strict();
 export type PolicyError = z.infer<typeof PolicyErrorSchema>;
 
 export const PolicySchema = z

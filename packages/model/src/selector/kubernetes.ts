@@ -16,7 +16,8 @@ function invalid(field: string, message: string): PalisadeError {
 
 function selectorKey(prefix: string, key: string, field: string): string {
   const full = `${prefix}${key}`;
-  if (key === '' || !SELECTOR_KEY.test(full)) throw invalid(field, `invalid label key ${JSON.stringify(key)}`);
+  if (key === '' || !SELECTOR_KEY.test(full))
+    throw invalid(field, `invalid label key ${JSON.stringify(key)}`);
   return full;
 }
 
@@ -28,11 +29,13 @@ function convertExpression(e: MatchExpression, keyPrefix: string, field: string)
   switch (e.operator) {
     case 'In':
     case 'NotIn':
-      if (values.length === 0) throw invalid(`${field}.values`, `operator ${e.operator} needs at least one value`);
+      if (values.length === 0)
+        throw invalid(`${field}.values`, `operator ${e.operator} needs at least one value`);
       return { op: e.operator === 'In' ? 'in' : 'notin', key, values: [...values] };
     case 'Exists':
     case 'DoesNotExist':
-      if (values.length > 0) throw invalid(`${field}.values`, `must be empty for operator ${e.operator}`);
+      if (values.length > 0)
+        throw invalid(`${field}.values`, `must be empty for operator ${e.operator}`);
       return { op: e.operator === 'Exists' ? 'has' : 'nothas', key };
     default:
       throw invalid(
@@ -61,10 +64,17 @@ export function labelSelectorToExpr(sel: LabelSelector, keyPrefix = ''): Selecto
   return convert(sel, keyPrefix, '');
 }
 
-const inNamespace = (ns: string): SelectorExpr => ({ op: 'eq', key: NAMESPACE_NAME_LABEL, value: ns });
+const inNamespace = (ns: string): SelectorExpr => ({
+  op: 'eq',
+  key: NAMESPACE_NAME_LABEL,
+  value: ns,
+});
 
 /** The selector of a policy's own podSelector (restricted to its namespace). */
-export function policySelector(podSelector: LabelSelector | null | undefined, policyNamespace: string): string {
+export function policySelector(
+  podSelector: LabelSelector | null | undefined,
+  policyNamespace: string,
+): string {
   return printSelector({
     op: 'and',
     terms: [inNamespace(policyNamespace), convert(podSelector ?? {}, '', 'podSelector.')],
@@ -87,6 +97,7 @@ export function peerSelector(
     namespaceSelector == null
       ? inNamespace(policyNamespace)
       : convert(namespaceSelector, NAMESPACE_LABEL_PREFIX, 'namespaceSelector.');
-  const podPart: SelectorExpr = podSelector == null ? { op: 'all' } : convert(podSelector, '', 'podSelector.');
+  const podPart: SelectorExpr =
+    podSelector == null ? { op: 'all' } : convert(podSelector, '', 'podSelector.');
   return printSelector({ op: 'and', terms: [nsPart, podPart] });
 }

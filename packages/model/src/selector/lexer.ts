@@ -6,19 +6,7 @@ import { PalisadeError } from '../errors.js';
 import { isKeyChar } from './types.js';
 
 export type TokenType =
-  | 'ident'
-  | 'string'
-  | '=='
-  | '!='
-  | '!'
-  | '&&'
-  | '||'
-  | '('
-  | ')'
-  | '{'
-  | '}'
-  | ','
-  | 'eof';
+  'ident' | 'string' | '==' | '!=' | '!' | '&&' | '||' | '(' | ')' | '{' | '}' | ',' | 'eof';
 
 export interface Token {
   type: TokenType;
@@ -47,7 +35,14 @@ const PUNCT: Record<string, TokenType> = {
   '&&': '&&',
   '||': '||',
 };
-const SINGLE: Record<string, TokenType> = { '!': '!', '(': '(', ')': ')', '{': '{', '}': '}', ',': ',' };
+const SINGLE: Record<string, TokenType> = {
+  '!': '!',
+  '(': '(',
+  ')': ')',
+  '{': '{',
+  '}': '}',
+  ',': ',',
+};
 
 function lexString(text: string, start: number): { token: Token; end: number } {
   const quote = text[start];

@@ -44,10 +44,16 @@ export function matchSelector(expr: SelectorExpr, labels: Labels): boolean {
  * the namespace's labels under `ns:`, and `pal:namespace`. Kubernetes label keys
  * cannot contain ':', so the reserved names never collide with pod labels.
  */
-export function selectorLabels(podLabels: Labels, namespace: string, namespaceLabels: Labels): Labels {
+export function selectorLabels(
+  podLabels: Labels,
+  namespace: string,
+  namespaceLabels: Labels,
+): Labels {
   return Object.fromEntries([
     ...Object.entries(podLabels),
-    ...Object.entries(namespaceLabels).map(([k, v]) => [`${NAMESPACE_LABEL_PREFIX}${k}`, v] as const),
+    ...Object.entries(namespaceLabels).map(
+      ([k, v]) => [`${NAMESPACE_LABEL_PREFIX}${k}`, v] as const,
+    ),
     [NAMESPACE_NAME_LABEL, namespace],
   ]);
 }

@@ -31,7 +31,11 @@ class Parser {
   }
 
   private fail(tok: Token, expected: string): never {
-    throw selectorSyntaxError(this.text, tok.pos, `expected ${expected}, found ${describeToken(tok)}`);
+    throw selectorSyntaxError(
+      this.text,
+      tok.pos,
+      `expected ${expected}, found ${describeToken(tok)}`,
+    );
   }
 
   private expect(type: TokenType, expected: string): Token {
@@ -115,7 +119,8 @@ class Parser {
       const value = this.expect('string', `a quoted string after '${tok.text}'`).text;
       return { op: tok.type === '==' ? 'eq' : 'ne', key, value };
     }
-    if (tok.type === 'ident' && tok.text === 'in') return { op: 'in', key, values: this.parseSet() };
+    if (tok.type === 'ident' && tok.text === 'in')
+      return { op: 'in', key, values: this.parseSet() };
     if (tok.type === 'ident' && tok.text === 'not') {
       this.expectKeyword('in');
       return { op: 'notin', key, values: this.parseSet() };

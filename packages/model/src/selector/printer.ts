@@ -92,9 +92,13 @@ function printNormalized(expr: SelectorExpr): string {
     case 'nothas':
       return `!has(${expr.key})`;
     case 'and':
-      return expr.terms.map((t) => (t.op === 'or' ? `(${printNormalized(t)})` : printNormalized(t))).join(' && ');
+      return expr.terms
+        .map((t) => (t.op === 'or' ? `(${printNormalized(t)})` : printNormalized(t)))
+        .join(' && ');
     case 'or':
-      return expr.terms.map((t) => (t.op === 'and' ? `(${printNormalized(t)})` : printNormalized(t))).join(' || ');
+      return expr.terms
+        .map((t) => (t.op === 'and' ? `(${printNormalized(t)})` : printNormalized(t)))
+        .join(' || ');
   }
 }
 
