@@ -1,0 +1,209 @@
+/**
+ * ValidationFilter: turns raw syncer updates into calc-graph inputs, and contains
+ * every value it cannot read so that access is never widened.
+ *
+ * Guarantees (see docs/agent.md, "Invalid values"):
+ *  - Keys outside the kinds the calc graph consumes (agent statuses, the controller's
+ *    leader key, anything unparsable) are ignored without a report.
+ *  - An unreadable POLICY becomes a policy that selects every endpoint of its
+ *    namespace, with types [Ingress, Egress] and no rules. It isolates at least what
+ *    the real policy could have selected (a namespaced policy only ever selects pods
+ *    of its own namespace) and allows nothing.
+ *  - An unreadable ENDPOINT on another node is removed: an endpoint we cannot read
+ *    cannot be admitted as a peer (with Allow-only rules, dropping a peer narrows).
+ *  - An unreadable ENDPOINT on this node keeps its last good value when there is one:
+ *    its chains, isolation and memberships stay exactly as last programmed. Removing
+ *    it would stop policing its IP (dispatch is by IP), which would widen access.
+ *    With no good value ever seen we know no IP to police, so it is reported only.
+ *  - An unreadable NAMESPACE keeps the namespace with empty labels: it drops out of
+ *    namespaceSelector-based peer sets.
+ *  - Each invalid key is logged (warn), counted (onInvalid), and listed in
+ *    invalidKeys() until it is deleted or becomes valid again.
+ */
+import type { Logger } from '@palisade/common';
+import {
+  API_VERSION,
+  EndpointSchema,
+  NamespaceSchema,
+  PolicySchema,
+  errorMessage,
+  parseKey,
+  parseSelector,
+  type Endpoint,
+  type Namespace,
+  type ParsedKey,
+  type Policy,
+} from '@palisade/model';
+import type { SyncUpdate } from '@palisade/datastore';
+import type { CalcInput } from './calc/index.js';
+
+export type ConsumedKind = 'policy' | 'endpoint' | 'namespace';
+
+export interface ValidationFilterOptions {
+  nodeName: string;
+  logger: Logger;
+  /** Called once per invalid value seen (for the invalid-values counter). */
+  onInvalid?: (kind: ConsumedKind, key: string) => void;
+}
+
+type Consumed = Extract<ParsedKey, { kind: ConsumedKind }>;
+type Decoded = { ok: true; value: Policy | Endpoint | Namespace } | { ok: false; error: string };
+
+export class ValidationFilter {
+  private readonly invalid = new Map<string, string>();
+  /** Last good value of each local endpoint, by key. */
+  private readonly lastGoodLocal = new Map<string, Endpoint>();
+
+  constructor(private readonly opts: ValidationFilterOptions) {}
+
+  /** Invalid keys currently contained, key → message (for the agent status). */
+  invalidKeys(): Record<string, string> {
+    return Object.fromEntries([...this.invalid].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  filter(updates: readonly SyncUpdate[]): CalcInput[] {
+    const out: CalcInput[] = [];
+    for (const u of updates) {
+      const parsed = parseKey(u.key);
+      if (!parsed || !isConsumed(parsed)) continue;
+      const input = this.one(u.key, parsed, u.value);
+      if (input) out.push(input);
+    }
+    return out;
+  }
+
+  private one(key: string, parsed: Consumed, raw: string | null): CalcInput | null {
+    if (raw === null) {
+      this.invalid.delete(key);
+      this.lastGoodLocal.delete(key);
+      return toInput(parsed, null);
+    }
+    const decoded = decode(parsed, raw);
+    if (decoded.ok) {
+      this.invalid.delete(key);
+      if (parsed.kind === 'endpoint' && parsed.node === this.opts.nodeName)
+        this.lastGoodLocal.set(key, decoded.value as Endpoint);
+      return toInput(parsed, decoded.value);
+    }
+    this.report(key, parsed.kind, decoded.error);
+    return this.contain(key, parsed);
+  }
+
+  private contain(key: string, parsed: Consumed): CalcInput | null {
+    switch (parsed.kind) {
+      case 'policy':
+        return toInput(parsed, isolatingPolicy(parsed.namespace, parsed.name, this.invalid.get(key) ?? ''));
+      case 'namespace':
+        return toInput(parsed, emptyNamespace(parsed.name));
+      case 'endpoint': {
+        if (parsed.node !== this.opts.nodeName) return toInput(parsed, null);
+        const last = this.lastGoodLocal.get(key);
+        // Keep what is programmed; with nothing known there is nothing to program.
+        return last ? toInput(parsed, last) : null;
+      }
+    }
+  }
+
+  private report(key: string, kind: ConsumedKind, error: string): void {
+    this.invalid.set(key, error);
+    this.opts.logger.warn('invalid value in etcd; contained without widening access', { key, kind, err: error });
+    this.opts.onInvalid?.(kind, key);
+  }
+}
+
+function isConsumed(k: ParsedKey): k is Consumed {
+  return k.kind === 'policy' || k.kind === 'endpoint' || k.kind === 'namespace';
+}
+
+function toInput(parsed: Consumed, value: Policy | Endpoint | Namespace | null): CalcInput {
+  switch (parsed.kind) {
+    case 'policy':
+      return { kind: 'policy', ref: { namespace: parsed.namespace, name: parsed.name }, value: value as Policy | null };
+    case 'endpoint':
+      return {
+        kind: 'endpoint',
+        ref: { namespace: parsed.namespace, name: parsed.name },
+        value: value as Endpoint | null,
+      };
+    case 'namespace':
+      return { kind: 'namespace', name: parsed.name, value: value as Namespace | null };
+  }
+}
+
+/** Parses and validates one stored value, including what the schema cannot see. */
+export function decode(parsed: Consumed, raw: string): Decoded {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    return { ok: false, error: `not JSON: ${errorMessage(err)}` };
+  }
+  const schema = parsed.kind === 'policy' ? PolicySchema : parsed.kind === 'endpoint' ? EndpointSchema : NamespaceSchema;
+  const res = schema.safeParse(json);
+  if (!res.success) {
+    const issue = res.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    return { ok: false, error: `${where}: ${issue?.message ?? 'invalid'}` };
+  }
+  const value = res.data;
+  const mismatch = keyMismatch(parsed, value);
+  if (mismatch) return { ok: false, error: mismatch };
+  if (value.kind === 'Policy') {
+    const bad = badSelector(value);
+    if (bad) return { ok: false, error: bad };
+  }
+  return { ok: true, value };
+}
+
+function keyMismatch(parsed: Consumed, value: Policy | Endpoint | Namespace): string | null {
+  if (value.kind === 'Namespace')
+    return parsed.kind === 'namespace' && value.metadata.name === parsed.name ? null : 'metadata.name: does not match the key';
+  if (parsed.kind === 'namespace') return 'kind: does not match the key';
+  if (value.metadata.namespace !== parsed.namespace || value.metadata.name !== parsed.name)
+    return 'metadata: namespace/name do not match the key';
+  if (value.kind === 'Endpoint' && parsed.kind === 'endpoint' && value.spec.node !== parsed.node)
+    return 'spec.node: does not match the key';
+  return null;
+}
+
+function badSelector(p: Policy): string | null {
+  const check = (sel: string, where: string): string | null => {
+    try {
+      parseSelector(sel);
+      return null;
+    } catch (err) {
+      return `${where}: ${errorMessage(err)}`;
+    }
+  };
+  const rules = [
+    ...p.spec.ingress.map((r, i) => [r, `spec.ingress.${i}`] as const),
+    ...p.spec.egress.map((r, i) => [r, `spec.egress.${i}`] as const),
+  ];
+  for (const [rule, where] of rules)
+    for (const [j, peer] of rule.peers.entries()) {
+      const bad = 'selector' in peer ? check(peer.selector, `${where}.peers.${j}.selector`) : null;
+      if (bad) return bad;
+    }
+  return check(p.spec.selector, 'spec.selector');
+}
+
+/** Selects the whole namespace, isolates both directions, allows nothing. */
+export function isolatingPolicy(namespace: string, name: string, error: string): Policy {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Policy',
+    metadata: { namespace, name },
+    spec: {
+      order: 1000,
+      selector: `pal:namespace == '${namespace}'`,
+      types: ['Ingress', 'Egress'],
+      ingress: [],
+      egress: [],
+      error: { field: '(stored value)', message: error },
+    },
+  };
+}
+
+function emptyNamespace(name: string): Namespace {
+  return { apiVersion: API_VERSION, kind: 'Namespace', metadata: { name }, spec: { labels: {} } };
+}
