@@ -1,0 +1,82 @@
+// A pod's workload, run inside the pod's network namespace:
+//  - serves every configured port on TCP (accept, then close) and UDP (echo);
+//  - answers probe requests on a unix socket (unix sockets cross network
+//    namespaces), so the harness can open connections *from* this pod quickly.
+// Usage: node podServer.mjs <unix-socket-path> <port,port,...>
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import net from 'node:net';
+
+const [sockPath, portList] = process.argv.slice(2);
+const ports = (portList ?? '').split(',').filter(Boolean).map(Number);
+
+for (const port of ports) {
+  const tcp = net.createServer((c) => {
+    c.on('error', () => {});
+    c.end();
+  });
+  tcp.listen({ port, host: '::', ipv6Only: false });
+  for (const type of ['udp4', 'udp6']) {
+    const udp = dgram.createSocket({ type, ipv6Only: type === 'udp6' });
+    udp.on('message', (msg, rinfo) => udp.send(msg, rinfo.port, rinfo.address));
+    udp.on('error', () => {});
+    udp.bind(port, type === 'udp4' ? '0.0.0.0' : '::');
+  }
+}
+
+function probeTcp(host, port, timeoutMs) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    const t = setTimeout(() => finish(false, 'timeout'), timeoutMs);
+    function finish(ok, err) {
+      clearTimeout(t);
+      s.destroy();
+      resolve({ ok, err });
+    }
+    s.once('connect', () => finish(true));
+    s.once('error', (e) => finish(false, e.code ?? String(e)));
+  });
+}
+
+function probeUdp(host, port, timeoutMs) {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const payload = Buffer.from(`probe-${Math.random()}`);
+    const t = setTimeout(() => finish(false, 'timeout'), timeoutMs);
+    function finish(ok, err) {
+      clearTimeout(t);
+      try {
+        s.close();
+      } catch {}
+      resolve({ ok, err });
+    }
+    s.on('message', (m) => {
+      if (m.equals(payload)) finish(true);
+    });
+    s.on('error', (e) => finish(false, e.code ?? String(e)));
+    s.send(payload, port, host);
+  });
+}
+
+try {
+  fs.unlinkSync(sockPath);
+} catch {}
+const control = net.createServer((conn) => {
+  let buf = '';
+  conn.on('error', () => {});
+  conn.on('data', (d) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      const req = JSON.parse(line);
+      const fn = req.protocol === 'UDP' ? probeUdp : probeTcp;
+      fn(req.host, req.port, req.timeoutMs).then((res) => {
+        if (!conn.destroyed) conn.write(JSON.stringify({ id: req.id, ...res }) + '\n');
+      });
+    }
+  });
+});
+control.listen(sockPath, () => process.stdout.write('ready\n'));
+process.on('SIGTERM', () => process.exit(0));
