@@ -3,3 +3,4 @@ export * from './schema/index.js';
 export * from './keys.js';
 export * from './names.js';
 export * from './selector/index.js';
+export * from './decode.js';
