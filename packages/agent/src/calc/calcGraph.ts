@@ -1,0 +1,135 @@
+/**
+ * CalcGraph: the node agent's pure calculation graph, from model objects to dataplane
+ * messages.
+ *
+ *   onUpdate ─▶ LabelIndex ─▶ ActivePolicyCalculator ─▶ PolicyRulesCalculator ─▶ IpSetCalculator
+ *                    │                   └────────────▶ PolicyResolver                 │
+ *                    └──────────────────────────────────────────────────────────────────┘
+ *                                 all of them ─▶ EventSequencer ─▶ flush(): CalcMessage[]
+ *
+ * Index work happens as updates arrive; policy scans and endpoint resolution wait for
+ * flush() so they see the final state of a batch. No I/O, no timers, nothing thrown:
+ * the only output is the message list.
+ */
+import type { Endpoint, Namespace, Policy } from '@palisade/model';
+import type { CalcMessage, ObjectRef } from '../messages.js';
+import { ActivePolicyCalculator } from './activePolicyCalculator.js';
+import { EventSequencer } from './eventSequencer.js';
+import { IpSetCalculator } from './ipSetCalculator.js';
+import { LabelIndex, refKey, type IndexedEndpoint } from './labelIndex.js';
+import { PolicyResolver } from './policyResolver.js';
+import { PolicyRulesCalculator } from './policyRulesCalculator.js';
+import { SelectorCache } from './selectorCache.js';
+
+export type CalcInput =
+  | { kind: 'policy'; ref: ObjectRef; value: Policy | null }
+  | { kind: 'endpoint'; ref: ObjectRef; value: Endpoint | null }
+  | { kind: 'namespace'; name: string; value: Namespace | null };
+
+export interface CalcStats {
+  endpoints: number;
+  localEndpoints: number;
+  policies: number;
+  activePolicies: number;
+  ipsets: number;
+}
+
+export class CalcGraph {
+  private readonly nodeName: string;
+  private readonly labels = new LabelIndex();
+  private readonly sequencer = new EventSequencer();
+  private readonly ipsets: IpSetCalculator;
+  private readonly rules: PolicyRulesCalculator;
+  private readonly active: ActivePolicyCalculator;
+  private readonly resolver: PolicyResolver;
+  private readonly local = new Set<string>();
+  /** ip → endpoints holding it (two, briefly, while a pod is replaced). */
+  private readonly byIp = new Map<string, Set<string>>();
+
+  constructor(opts: { nodeName: string }) {
+    this.nodeName = opts.nodeName;
+    const selectors = new SelectorCache();
+    const { labels, sequencer } = this;
+    this.ipsets = new IpSetCalculator({ labels, sequencer });
+    this.rules = new PolicyRulesCalculator({ ipsets: this.ipsets, sequencer, selectors });
+    this.active = new ActivePolicyCalculator({
+      nodeName: this.nodeName,
+      labels,
+      selectors,
+      listener: {
+        onActivePolicy: (ref, policy) => this.rules.onActivePolicy(ref, policy),
+        onEndpointPoliciesChanged: (key) => this.resolver.markDirty(key),
+      },
+    });
+    this.resolver = new PolicyResolver({ nodeName: this.nodeName, labels, active: this.active, sequencer });
+  }
+
+  onUpdate(input: CalcInput): void {
+    switch (input.kind) {
+      case 'policy':
+        this.active.setPolicy(input.ref, input.value);
+        return;
+      case 'namespace':
+        this.labels.setNamespace(input.name, input.value?.spec.labels ?? null);
+        return;
+      case 'endpoint':
+        this.updateEndpoint(input.ref, input.value);
+        return;
+    }
+  }
+
+  flush(): CalcMessage[] {
+    this.rules.flush();
+    this.resolver.flush();
+    return this.sequencer.flush();
+  }
+
+  stats(): CalcStats {
+    return {
+      endpoints: this.labels.size,
+      localEndpoints: this.local.size,
+      policies: this.active.size,
+      activePolicies: this.active.activeCount,
+      ipsets: this.ipsets.size,
+    };
+  }
+
+  describeIp(ip: string): { namespace: string; name: string; node: string } | null {
+    for (const key of this.byIp.get(ip) ?? []) {
+      const ep = this.labels.get(key);
+      if (ep) return { namespace: ep.ref.namespace, name: ep.ref.name, node: ep.node };
+    }
+    return null;
+  }
+
+  policiesFor(ref: ObjectRef): { ingress: ObjectRef[]; egress: ObjectRef[] } | null {
+    const resolved = this.resolver.resolve(refKey(ref));
+    return resolved && { ingress: resolved.ingress.policies, egress: resolved.egress.policies };
+  }
+
+  private updateEndpoint(ref: ObjectRef, value: Endpoint | null): void {
+    const key = refKey(ref);
+    const prev = this.labels.get(key);
+    this.labels.setEndpoint(ref, value);
+    const cur = this.labels.get(key);
+    if (prev === cur) return;
+    this.reindexIps(key, prev, cur);
+    const wasLocal = prev?.node === this.nodeName;
+    const isLocal = cur?.node === this.nodeName;
+    if (isLocal) this.local.add(key);
+    else this.local.delete(key);
+    if (wasLocal || isLocal) this.resolver.markDirty(key, { namespace: ref.namespace, name: ref.name });
+  }
+
+  private reindexIps(key: string, prev: IndexedEndpoint | undefined, cur: IndexedEndpoint | undefined): void {
+    for (const ip of prev?.ips ?? []) {
+      const holders = this.byIp.get(ip);
+      if (holders?.delete(key) && holders.size === 0) this.byIp.delete(ip);
+    }
+    for (const ip of cur?.ips ?? []) {
+      const holders = this.byIp.get(ip);
+      if (holders) holders.add(key);
+      else this.byIp.set(ip, new Set([key]));
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** The node agent's calculation graph (pure): model objects in, dataplane messages out. */
+export { CalcGraph, type CalcInput, type CalcStats } from './calcGraph.js';

@@ -1,0 +1,56 @@
+/**
+ * Selector text → canonical text and syntax tree, parsed once per distinct string.
+ *
+ * The canonical text is the identity of everything keyed by a selector (label index
+ * entries, `s` ipsets), so equal selectors written differently share them. Parsing
+ * never throws out of here: an unparseable selector comes back as null and each
+ * caller decides how to fail closed.
+ */
+import {
+  NAMESPACE_NAME_LABEL,
+  parseSelector,
+  printSelector,
+  quoteSelectorValue,
+  type Policy,
+  type SelectorExpr,
+} from '@palisade/model';
+
+export interface ParsedSelector {
+  /** Canonical text. */
+  readonly text: string;
+  readonly expr: SelectorExpr;
+}
+
+/** Bound on remembered raw strings: a churning cluster must not grow this forever. */
+const MAX_ENTRIES = 50_000;
+
+export class SelectorCache {
+  private readonly cache = new Map<string, ParsedSelector | null>();
+
+  parse(raw: string): ParsedSelector | null {
+    const hit = this.cache.get(raw);
+    if (hit !== undefined) return hit;
+    let parsed: ParsedSelector | null;
+    try {
+      const expr = parseSelector(raw);
+      parsed = { text: printSelector(expr), expr };
+    } catch {
+      parsed = null;
+    }
+    if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
+    this.cache.set(raw, parsed);
+    return parsed;
+  }
+
+  /**
+   * The endpoints a policy applies to. A selector that cannot be parsed falls back to
+   * every endpoint of the policy's namespace: isolating too much is safe, silently
+   * isolating nothing would widen access.
+   */
+  policySelector(policy: Policy): ParsedSelector {
+    const parsed = this.parse(policy.spec.selector);
+    if (parsed !== null) return parsed;
+    const expr: SelectorExpr = { op: 'eq', key: NAMESPACE_NAME_LABEL, value: policy.metadata.namespace };
+    return { text: `${NAMESPACE_NAME_LABEL} == ${quoteSelectorValue(expr.value)}`, expr };
+  }
+}
