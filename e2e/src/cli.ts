@@ -7,6 +7,7 @@
 import { Command, Option } from 'commander';
 import { Cluster } from './harness/cluster.js';
 import { deleteNetnsWithPrefix } from './harness/netns.js';
+import { demoDown, demoServe, demoUp } from './demo/demo.js';
 import { loadScenarios } from './scenario/format.js';
 import { runScenario, type ScenarioResult } from './scenario/runner.js';
 
@@ -51,6 +52,11 @@ program
     const n = await deleteNetnsWithPrefix(o.prefix);
     console.log(`removed ${n} network namespaces`);
   });
+
+const demo = program.command('demo').description('the local 2-node three-tier demo');
+demo.command('up').description('start the demo cluster in the background and walk through the policies').action(demoUp);
+demo.command('down').description('stop the demo and remove everything it created').action(demoDown);
+demo.command('serve', { hidden: true }).action(demoServe);
 
 program.parseAsync().catch((err: unknown) => {
   console.error(`e2e: ${err instanceof Error ? err.message : String(err)}`);

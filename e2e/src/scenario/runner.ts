@@ -14,6 +14,8 @@ import { substitute } from './placeholders.js';
 export interface RunOptions {
   probeTimeoutMs: number;
   out: (line: string) => void;
+  /** Print the observed matrices after every step, not only on failure (the demo does). */
+  showMatrices?: boolean;
   /** Called after each step converged (e.g. to compare palisadectl explain with reality). */
   afterStep?: (ctx: { scenario: Scenario; stepIndex: number; cluster: Cluster }) => Promise<string[]>;
 }
@@ -113,7 +115,11 @@ export async function runScenario(cluster: Cluster, loaded: LoadedScenario, opts
       const ms = check.roundStart - start;
       result.stepTimesMs.push(ms);
       const label = `step ${i + 1} (${describeStep(step)})`;
-      if (check.ok) opts.out(`  ${label}: converged in ${ms} ms`);
+      if (check.ok) {
+        opts.out(`  ${label}: converged in ${ms} ms`);
+        if (opts.showMatrices)
+          check.results.forEach((r, k) => opts.out(`    ${runnable[k]!.protocol}/${runnable[k]!.port}:\n${indent(formatMatrix(order, r.observed))}`));
+      }
       else {
         result.passed = false;
         opts.out(`  ${label}: FAILED, no match within ${step.timeoutSeconds} s`);

@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// `pnpm bench <name>` runs packages/<name>/bench/*.bench.ts or e2e/bench/<name>.bench.ts.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const names = process.argv.slice(2);
+if (names.length === 0) {
+  console.error('usage: pnpm bench <controller|agent|e2e> [...]');
+  process.exit(2);
+}
+let failed = false;
+for (const name of names) {
+  const dirs = [path.join(root, 'packages', name, 'bench'), path.join(root, 'e2e', 'bench')];
+  const files = dirs
+    .filter((d) => existsSync(d))
+    .flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.bench.ts') && (d.endsWith(path.join(name, 'bench')) || f.startsWith(`${name}.`))).map((f) => path.join(d, f)));
+  if (files.length === 0) {
+    console.error(`bench: no benchmark named ${name}`);
+    failed = true;
+    continue;
+  }
+  for (const f of files) {
+    console.error(`bench: ${path.relative(root, f)}`);
+    const r = spawnSync(path.join(root, 'node_modules/.bin/tsx'), ['--conditions=palisade-source', f], { stdio: 'inherit' });
+    if (r.status !== 0) failed = true;
+  }
+}
+process.exit(failed ? 1 : 0);
