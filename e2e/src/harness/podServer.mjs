@@ -58,6 +58,23 @@ function probeUdp(host, port, timeoutMs) {
   });
 }
 
+// Opens TCP connections back to back (with `concurrency` in flight) for durationMs;
+// reports how many were established. Used by the e2e benchmark.
+async function connectRate(host, port, timeoutMs, req) {
+  const until = Date.now() + req.durationMs;
+  let ok = 0;
+  let failed = 0;
+  async function worker() {
+    while (Date.now() < until) {
+      const r = await probeTcp(host, port, timeoutMs);
+      if (r.ok) ok++;
+      else failed++;
+    }
+  }
+  await Promise.all(Array.from({ length: req.concurrency ?? 1 }, worker));
+  return { ok: failed === 0, count: ok, failed };
+}
+
 try {
   fs.unlinkSync(sockPath);
 } catch {}
@@ -71,8 +88,8 @@ const control = net.createServer((conn) => {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
       const req = JSON.parse(line);
-      const fn = req.protocol === 'UDP' ? probeUdp : probeTcp;
-      fn(req.host, req.port, req.timeoutMs).then((res) => {
+      const fn = req.op === 'rate' ? connectRate : req.protocol === 'UDP' ? probeUdp : probeTcp;
+      fn(req.host, req.port, req.timeoutMs, req).then((res) => {
         if (!conn.destroyed) conn.write(JSON.stringify({ id: req.id, ...res }) + '\n');
       });
     }

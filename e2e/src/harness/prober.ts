@@ -9,6 +9,9 @@ export type ProbeProtocol = 'TCP' | 'UDP';
 export interface ProbeResult {
   ok: boolean;
   err?: string;
+  /** Connection-rate requests only. */
+  count?: number;
+  failed?: number;
 }
 
 export class PodProbeClient {
@@ -42,7 +45,8 @@ export class PodProbeClient {
     while ((i = this.buf.indexOf('\n')) >= 0) {
       const msg = JSON.parse(this.buf.slice(0, i)) as { id: number } & ProbeResult;
       this.buf = this.buf.slice(i + 1);
-      this.pending.get(msg.id)?.({ ok: msg.ok, ...(msg.err ? { err: msg.err } : {}) });
+      const { id: _id, ...result } = msg;
+      this.pending.get(msg.id)?.(result);
       this.pending.delete(msg.id);
     }
   }
@@ -53,6 +57,16 @@ export class PodProbeClient {
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
       c.write(JSON.stringify({ id, host, port, protocol, timeoutMs }) + '\n');
+    });
+  }
+
+  /** Opens TCP connections back to back for durationMs; returns how many were established. */
+  async connectRate(host: string, port: number, durationMs: number, concurrency: number): Promise<ProbeResult> {
+    const c = await this.connect();
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      c.write(JSON.stringify({ id, op: 'rate', host, port, timeoutMs: 1000, durationMs, concurrency }) + '\n');
     });
   }
 
