@@ -9,6 +9,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { AGENT_PREFIX, AgentStatusSchema } from '@palisade/model';
 import { EtcdClient } from '@palisade/datastore';
 import { startEtcd, type TestEtcd } from '@palisade/datastore/testing';
@@ -41,6 +42,8 @@ export interface Pod {
   net: PodNet;
   server: Managed;
   client: PodProbeClient;
+  /** performance.now() when the pod object was sent to the API (after its network existed, as with a CNI). */
+  createdAt: number;
 }
 
 const SERVER = path.join(import.meta.dirname, 'podServer.mjs');
@@ -173,8 +176,9 @@ export class Cluster {
     const sock = path.join(this.runDir, `${podNet.netns}.sock`);
     const server = startProcess({ name: `pod-${id}`, cmd: 'ip', args: ['netns', 'exec', podNet.netns, process.execPath, SERVER, sock, p.ports.join(',')] });
     await server.waitFor(/ready/, 10_000);
+    const createdAt = performance.now();
     await this.kube.createPod({ namespace: p.namespace, name: p.name, labels: p.labels, node: podNet.node.name, ips: podNet.ips, ports: p.ports, protocols: ['TCP', 'UDP', 'SCTP'] });
-    const pod: Pod = { id, namespace: p.namespace, name: p.name, labels: p.labels, nodeIndex: p.nodeIndex, net: podNet, server, client: new PodProbeClient(sock) };
+    const pod: Pod = { id, namespace: p.namespace, name: p.name, labels: p.labels, nodeIndex: p.nodeIndex, net: podNet, server, client: new PodProbeClient(sock), createdAt };
     this.pods.set(id, pod);
     this.log(`pod ${id} on ${podNet.node.name} ${podNet.ips.join(',')}`);
     return pod;

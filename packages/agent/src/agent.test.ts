@@ -26,6 +26,26 @@ const put = (name: string, rev: number): SyncUpdate => ({
   modRevision: String(rev),
 });
 
+class FakeDataplane implements AgentDataplane {
+  batches: CalcMessage[][] = [];
+  applies = 0;
+  resyncs = 0;
+  constructor(private readonly shouldFail: () => boolean) {}
+  onMessages(m: CalcMessage[]): void {
+    this.batches.push(m);
+  }
+  apply(): Promise<ApplyResult> {
+    this.applies++;
+    return this.shouldFail() ? Promise.reject(new Error('iptables-restore: exit 1')) : Promise.resolve(OK);
+  }
+  markForResync(): void {
+    this.resyncs++;
+  }
+  counts() {
+    return { chains: 3, ipsets: 2 };
+  }
+}
+
 function setup(opts: { failures?: number } = {}) {
   const fed: CalcInput[] = [];
   const calc = {
@@ -34,26 +54,7 @@ function setup(opts: { failures?: number } = {}) {
     stats: () => ({ endpoints: 0, localEndpoints: 0, policies: 0, activePolicies: 0, ipsets: 0 }),
   };
   let failuresLeft = opts.failures ?? 0;
-  const dp = {
-    batches: [] as CalcMessage[][],
-    applies: 0,
-    resyncs: 0,
-    onMessages(m: CalcMessage[]) {
-      this.batches.push(m);
-    },
-    apply() {
-      this.applies++;
-      if (failuresLeft > 0) {
-        failuresLeft--;
-        return Promise.reject(new Error('iptables-restore: exit 1'));
-      }
-      return Promise.resolve(OK);
-    },
-    markForResync() {
-      this.resyncs++;
-    },
-    counts: () => ({ chains: 3, ipsets: 2 }),
-  } satisfies AgentDataplane & Record<string, unknown>;
+  const dp = new FakeDataplane(() => failuresLeft-- > 0);
   const statuses: Partial<StatusFields>[] = [];
   const fatal: unknown[] = [];
   const agent = new Agent({

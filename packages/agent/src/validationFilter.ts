@@ -23,9 +23,7 @@
 import type { Logger } from '@palisade/common';
 import {
   API_VERSION,
-  EndpointSchema,
-  NamespaceSchema,
-  PolicySchema,
+  decodeStoredValue,
   errorMessage,
   parseKey,
   parseSelector,
@@ -78,7 +76,7 @@ export class ValidationFilter {
       this.lastGoodLocal.delete(key);
       return toInput(parsed, null);
     }
-    const decoded = decode(parsed, raw);
+    const decoded = decode(key, raw);
     if (decoded.ok) {
       this.invalid.delete(key);
       if (parsed.kind === 'endpoint' && parsed.node === this.opts.nodeName)
@@ -130,40 +128,18 @@ function toInput(parsed: Consumed, value: Policy | Endpoint | Namespace | null):
   }
 }
 
-/** Parses and validates one stored value, including what the schema cannot see. */
-export function decode(parsed: Consumed, raw: string): Decoded {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (err) {
-    return { ok: false, error: `not JSON: ${errorMessage(err)}` };
-  }
-  const schema = parsed.kind === 'policy' ? PolicySchema : parsed.kind === 'endpoint' ? EndpointSchema : NamespaceSchema;
-  const res = schema.safeParse(json);
-  if (!res.success) {
-    const issue = res.error.issues[0];
-    const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
-    return { ok: false, error: `${where}: ${issue?.message ?? 'invalid'}` };
-  }
-  const value = res.data;
-  const mismatch = keyMismatch(parsed, value);
-  if (mismatch) return { ok: false, error: mismatch };
+/** Parses and validates one stored value (schema, key/metadata agreement, selector syntax). */
+export function decode(key: string, raw: string): Decoded {
+  const res = decodeStoredValue(key, raw);
+  if (!res.ok) return { ok: false, error: res.error };
+  const value = res.value;
   if (value.kind === 'Policy') {
     const bad = badSelector(value);
     if (bad) return { ok: false, error: bad };
   }
+  if (value.kind !== 'Policy' && value.kind !== 'Endpoint' && value.kind !== 'Namespace')
+    return { ok: false, error: `kind: ${value.kind} is not consumed here` };
   return { ok: true, value };
-}
-
-function keyMismatch(parsed: Consumed, value: Policy | Endpoint | Namespace): string | null {
-  if (value.kind === 'Namespace')
-    return parsed.kind === 'namespace' && value.metadata.name === parsed.name ? null : 'metadata.name: does not match the key';
-  if (parsed.kind === 'namespace') return 'kind: does not match the key';
-  if (value.metadata.namespace !== parsed.namespace || value.metadata.name !== parsed.name)
-    return 'metadata: namespace/name do not match the key';
-  if (value.kind === 'Endpoint' && parsed.kind === 'endpoint' && value.spec.node !== parsed.node)
-    return 'spec.node: does not match the key';
-  return null;
 }
 
 function badSelector(p: Policy): string | null {

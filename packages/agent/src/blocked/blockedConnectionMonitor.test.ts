@@ -27,7 +27,7 @@ const ctx: BlockedContext = {
 
 const pkt = (over: Partial<LoggedPacket> = {}): LoggedPacket => ({
   group: 1,
-  prefix: 'pal-drop tw abc',
+  prefix: 'pal|D|i|abc',
   family: 4,
   protocol: 'TCP',
   src: '10.65.1.7',
@@ -41,7 +41,7 @@ describe('describeBlocked', () => {
   it.each([
     [pkt(), 'TCP 10.65.1.7:56648 -> 10.65.2.11:80 blocked: x/a -> y/b, ingress, isolated by policy y/deny-all, no rule allows'],
     [
-      pkt({ prefix: 'pal-drop fw abc', dst: '8.8.8.8', protocol: 'UDP', dstPort: 53 }),
+      pkt({ prefix: 'pal|D|e|abc', dst: '8.8.8.8', protocol: 'UDP', dstPort: 53 }),
       'UDP 10.65.1.7:56648 -> 8.8.8.8:53 blocked: x/a -> 8.8.8.8 (not a pod), egress, isolated by policies x/p1, x/p2, no rule allows',
     ],
     [
@@ -57,6 +57,8 @@ describe('describeBlocked', () => {
   });
 
   it.each([
+    ['pal|D|i|abcdefgh', 'ingress'],
+    ['pal|D|e|abcdefgh', 'egress'],
     ['pal-drop tw abc', 'ingress'],
     ['pal-fw-abcdef DROP', 'egress'],
     ['palisade egress drop', 'egress'],

@@ -3,6 +3,7 @@
  * blocked-connection log entry. Pure.
  */
 import type { Direction, ObjectRef } from '../messages.js';
+import { parseNflogPrefix } from '../dataplane/index.js';
 import type { LoggedPacket } from './pcap.js';
 
 export interface PodInfo {
@@ -28,11 +29,13 @@ export interface BlockedEntry {
 }
 
 /**
- * Reads the direction from an NFLOG prefix. The dataplane's drop prefixes name the
- * per-endpoint chain kind (`tw` = to workload = ingress, `fw` = from workload =
- * egress); the words `ingress`/`egress` are accepted too.
+ * Reads the direction from an NFLOG prefix: the dataplane's `pal|D|i|<hash>` /
+ * `pal|D|e|<hash>` (see docs/dataplane.md); for robustness against older formats also
+ * the chain kinds `tw`/`fw` and the words `ingress`/`egress`.
  */
 export function directionFromPrefix(prefix: string): Direction | 'unknown' {
+  const parsed = parseNflogPrefix(prefix);
+  if (parsed) return parsed.direction;
   for (const tok of prefix.toLowerCase().split(/[^a-z0-9]+/)) {
     if (tok === 'tw' || tok === 'ingress' || tok === 'in') return 'ingress';
     if (tok === 'fw' || tok === 'egress' || tok === 'out') return 'egress';

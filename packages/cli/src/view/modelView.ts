@@ -8,7 +8,7 @@
  */
 import { matchSelector, parseSelector, selectorLabels } from '@palisade/model';
 import { sameIp } from '../explain/ip.js';
-import type { AgentStatus, Endpoint, Labels, Leader, Namespace, Policy, SelectorExpr } from '@palisade/model';
+import type { AgentStatus, Endpoint, Labels, Namespace, Policy, SelectorExpr } from '@palisade/model';
 
 export interface Stored<T> {
   key: string;
@@ -30,7 +30,8 @@ export interface ModelData {
   endpoints: Stored<Endpoint>[];
   namespaces: Stored<Namespace>[];
   agents: Stored<AgentStatus>[];
-  leader: Stored<Leader> | null;
+  /** The elected controller, when one holds the lease. */
+  leader: { id: string; since?: string } | null;
   invalid: InvalidEntry[];
   /**
    * The highest mod revision under policy/, endpoint/ and namespace/: the newest
