@@ -91,12 +91,17 @@ function podCells(o: KubeObject): unknown[] {
   return [o.metadata.name, `${ready}/${total}`, reason, restarts, age(o), none(status.podIP), none(spec.nodeName), none(status.nominatedNodeName), '<none>'];
 }
 
+function phaseOf(o: KubeObject): string {
+  const p = asObject(o.status).phase;
+  return typeof p === 'string' ? p : '';
+}
+
 function cells(def: ResourceDef, o: KubeObject): unknown[] {
   switch (def.plural) {
     case 'pods':
       return podCells(o);
     case 'namespaces':
-      return [o.metadata.name, String(asObject(o.status).phase ?? '') as string, age(o)];
+      return [o.metadata.name, phaseOf(o), age(o)];
     default:
       return [o.metadata.name, formatLabelSelector(asObject(o.spec).podSelector), age(o)];
   }
