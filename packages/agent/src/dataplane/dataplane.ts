@@ -1,0 +1,266 @@
+/**
+ * Dataplane: turns calc messages into kernel state. onMessages() only records the
+ * desired state; apply() renders what changed into the Tables (one per IP family)
+ * and IpSets, which alone touch the kernel.
+ *
+ * apply() order, so nothing is referenced before it exists or removed while in use:
+ *   1. ipsets: create sets and write membership (`ipset restore`);
+ *   2. iptables: one `iptables-restore --noflush` transaction per family;
+ *   3. ipsets: destroy sets no rule refers to any more.
+ * A membership-only change therefore costs one `ipset restore` and no iptables call.
+ * A chain that an endpoint jumps to always exists: a policy calc has not (yet) sent
+ * renders as an empty chain, which allows nothing.
+ */
+import type { Logger } from '@palisade/common';
+import { CHAINS, type IpFamily } from '@palisade/model';
+import type { CalcMessage, Direction, EndpointUpdate, PolicyUpdate, RuleSpec } from '../messages.js';
+import type { Exec } from './exec.js';
+import { detectBackend, iptablesCommands, type BackendMode } from './iptables/backend.js';
+import { Table } from './iptables/table.js';
+import { IpSets } from './ipsets/ipSets.js';
+import type { RetryOptions } from './retry.js';
+import {
+  FORWARD_HOOK,
+  endpointChain,
+  policyChain,
+  renderDispatchChain,
+  renderEndpointChain,
+  renderForwardChain,
+} from './rules/endpointRenderer.js';
+import { DEFAULT_NFLOG_GROUP } from './rules/marks.js';
+import { policyIpSets, renderPolicyChain } from './rules/policyRenderer.js';
+
+export interface ApplyResult {
+  iptablesRestoreCalls: number;
+  ipsetCalls: number;
+  rulesWritten: number;
+  chainsWritten: number;
+  durationMs: number;
+}
+
+/** Optional counters (prom-client Counters fit). */
+export interface DataplaneMetrics {
+  /** Chains found changed by someone else on resync (and repaired). */
+  clobberedChains?: { inc(value?: number): void };
+}
+
+export interface DataplaneOptions {
+  exec: Exec;
+  logger: Logger;
+  ipv6: boolean;
+  backend?: BackendMode;
+  nflogGroup?: number;
+  metrics?: DataplaneMetrics;
+  /** Tests shorten the backoff between failed writes. */
+  retry?: RetryOptions;
+}
+
+const DIRECTIONS: Direction[] = ['ingress', 'egress'];
+
+export class Dataplane {
+  private readonly logger: Logger;
+  private readonly ipsets: IpSets;
+  private tables: Table[] | null = null;
+  private readonly policies = new Map<string, PolicyUpdate>();
+  private readonly endpoints = new Map<string, EndpointUpdate>();
+  private readonly dirtyPolicies = new Set<string>();
+  private readonly dirtyEndpoints = new Set<string>();
+  private dispatchDirty = true;
+  /** Policy chains rendered empty because calc has not sent the policy. */
+  private readonly placeholders = new Set<string>();
+
+  constructor(private readonly opts: DataplaneOptions) {
+    this.logger = opts.logger.child({ component: 'dataplane' });
+    this.ipsets = new IpSets({ exec: opts.exec, logger: this.logger, ipv6: opts.ipv6, ...retryOpt(opts.retry) });
+  }
+
+  onMessages(msgs: CalcMessage[]): void {
+    for (const msg of msgs) {
+      switch (msg.type) {
+        case 'IpSetUpdate':
+          this.ipsets.replaceMembers(msg.set, msg.members);
+          break;
+        case 'IpSetDeltaUpdate':
+          this.ipsets.updateMembers(msg.set, msg.added, msg.removed);
+          break;
+        case 'IpSetRemove':
+          this.ipsets.removeSet(msg.set);
+          break;
+        case 'PolicyUpdate':
+          this.setPolicy(key(msg.policy), msg);
+          break;
+        case 'PolicyRemove':
+          this.setPolicy(key(msg.policy), null);
+          break;
+        case 'EndpointUpdate':
+          this.endpoints.set(key(msg.endpoint), msg);
+          this.dirtyEndpoints.add(key(msg.endpoint));
+          this.dispatchDirty = true;
+          break;
+        case 'EndpointRemove':
+          this.endpoints.delete(key(msg.endpoint));
+          this.dirtyEndpoints.add(key(msg.endpoint));
+          this.dispatchDirty = true;
+          break;
+      }
+    }
+  }
+
+  async apply(): Promise<ApplyResult> {
+    const start = performance.now();
+    const tables = await this.ensureTables();
+    const ipsetCallsBefore = this.ipsets.calls;
+    this.render(tables);
+    await this.ipsets.applyUpdates();
+    const result: ApplyResult = { iptablesRestoreCalls: 0, ipsetCalls: 0, rulesWritten: 0, chainsWritten: 0, durationMs: 0 };
+    for (const table of tables) {
+      const s = await table.apply();
+      result.iptablesRestoreCalls += s.restoreCalls;
+      result.rulesWritten += s.rulesWritten;
+      result.chainsWritten += s.chainsWritten;
+    }
+    await this.ipsets.applyDeletions();
+    result.ipsetCalls = this.ipsets.calls - ipsetCallsBefore;
+    result.durationMs = Math.round((performance.now() - start) * 10) / 10;
+    this.logger.debug('dataplane applied', { ...result });
+    return result;
+  }
+
+  markForResync(): void {
+    for (const t of this.tables ?? []) t.markForResync();
+    this.ipsets.markForResync();
+  }
+
+  async cleanup(): Promise<void> {
+    const tables = await this.ensureTables();
+    for (const t of tables) await t.cleanup();
+    await this.ipsets.cleanup();
+    this.logger.info('removed all Palisade chains and ipsets');
+  }
+
+  counts(): { chains: number; ipsets: number } {
+    const chains = (this.tables ?? []).reduce((n, t) => n + t.chainNames().length, 0);
+    return { chains, ipsets: this.ipsets.count() };
+  }
+
+  private setPolicy(k: string, msg: PolicyUpdate | null): void {
+    const old = this.policies.get(k);
+    for (const id of [...policyIpSets(old?.inbound ?? null), ...policyIpSets(old?.outbound ?? null)]) {
+      this.ipsets.reference(id, -1);
+    }
+    if (msg) {
+      for (const id of [...policyIpSets(msg.inbound), ...policyIpSets(msg.outbound)]) this.ipsets.reference(id, 1);
+      this.policies.set(k, msg);
+    } else {
+      this.policies.delete(k);
+    }
+    this.dirtyPolicies.add(k);
+  }
+
+  private async ensureTables(): Promise<Table[]> {
+    if (this.tables) return this.tables;
+    const backend = await detectBackend(this.opts.exec, this.opts.backend ?? 'nft');
+    const families: IpFamily[] = this.opts.ipv6 ? [4, 6] : [4];
+    this.logger.info('iptables backend selected', { backend, families });
+    this.tables = families.map(
+      (family) =>
+        new Table({
+          family,
+          exec: this.opts.exec,
+          logger: this.logger,
+          commands: iptablesCommands(backend, family),
+          hooks: [{ chain: 'FORWARD', target: CHAINS.forward, body: FORWARD_HOOK }],
+          onClobber: (chains) => this.opts.metrics?.clobberedChains?.inc(chains.length),
+          ...retryOpt(this.opts.retry),
+        }),
+    );
+    for (const k of this.policies.keys()) this.dirtyPolicies.add(k);
+    for (const k of this.endpoints.keys()) this.dirtyEndpoints.add(k);
+    this.dispatchDirty = true;
+    return this.tables;
+  }
+
+  /** Moves what changed since the last apply into the Tables. */
+  private render(tables: Table[]): void {
+    const nflogGroup = this.opts.nflogGroup ?? DEFAULT_NFLOG_GROUP;
+    const policyChains = this.policyChainsWanted();
+    const dirtyPolicyChains = new Set<string>();
+    for (const k of this.dirtyPolicies) {
+      const [namespace = '', name = ''] = k.split('/');
+      for (const d of DIRECTIONS) dirtyPolicyChains.add(policyChain(d, { namespace, name }));
+    }
+    for (const table of tables) {
+      const family = table.family;
+      table.setChain(CHAINS.forward, renderForwardChain());
+      if (this.dispatchDirty) {
+        const eps = [...this.endpoints.values()];
+        table.setChain(CHAINS.fromWorkloadDispatch, renderDispatchChain('egress', eps, family));
+        table.setChain(CHAINS.toWorkloadDispatch, renderDispatchChain('ingress', eps, family));
+      }
+      for (const [name, spec] of policyChains) {
+        if (dirtyPolicyChains.has(name) || !table.hasChain(name)) {
+          table.setChain(name, spec ? renderPolicyChain(spec.rules, spec.direction, family) : []);
+        }
+      }
+      for (const name of table.chainNames()) {
+        if (/^pal-p[io]-/.test(name) && !policyChains.has(name)) table.deleteChain(name);
+      }
+      for (const k of this.dirtyEndpoints) this.renderEndpoint(table, k, nflogGroup);
+    }
+    this.dirtyPolicies.clear();
+    this.dirtyEndpoints.clear();
+    this.dispatchDirty = false;
+  }
+
+  private renderEndpoint(table: Table, k: string, nflogGroup: number): void {
+    const ep = this.endpoints.get(k);
+    const [namespace = '', name = ''] = k.split('/');
+    for (const direction of DIRECTIONS) {
+      const chain = endpointChain(direction, ep?.endpoint ?? { namespace, name });
+      if (!ep) {
+        table.deleteChain(chain);
+        continue;
+      }
+      const spec = direction === 'ingress' ? ep.ingress : ep.egress;
+      table.setChain(chain, renderEndpointChain({ direction, chain, spec, nflogGroup }));
+    }
+  }
+
+  /** Policy chains to exist: every policy direction calc sent, plus any an endpoint jumps to. */
+  private policyChainsWanted(): Map<string, { rules: RuleSpec[]; direction: Direction } | null> {
+    const out = new Map<string, { rules: RuleSpec[]; direction: Direction } | null>();
+    for (const p of this.policies.values()) {
+      if (p.inbound) out.set(policyChain('ingress', p.policy), { rules: p.inbound, direction: 'ingress' });
+      if (p.outbound) out.set(policyChain('egress', p.policy), { rules: p.outbound, direction: 'egress' });
+    }
+    for (const ep of this.endpoints.values()) {
+      for (const direction of DIRECTIONS) {
+        const spec = direction === 'ingress' ? ep.ingress : ep.egress;
+        if (!spec.isolated) continue;
+        for (const p of spec.policies) {
+          const name = policyChain(direction, p);
+          if (out.has(name)) continue;
+          out.set(name, null);
+          if (!this.placeholders.has(name)) {
+            this.placeholders.add(name);
+            this.logger.warn('endpoint references a policy without rules, it allows nothing', {
+              policy: key(p),
+              pod: key(ep.endpoint),
+              chain: name,
+            });
+          }
+        }
+      }
+    }
+    for (const name of this.placeholders) if (out.get(name) !== null) this.placeholders.delete(name);
+    return out;
+  }
+}
+
+function key(ref: { namespace: string; name: string }): string {
+  return `${ref.namespace}/${ref.name}`;
+}
+
+function retryOpt(retry: RetryOptions | undefined): { retry?: RetryOptions } {
+  return retry ? { retry } : {};
+}

@@ -1,0 +1,290 @@
+/**
+ * IpSets: the only writer of ipsets. Holds the desired sets (name → members) and a
+ * cache of what the kernel holds, and writes the difference with `ipset restore`.
+ *
+ * Guarantees and ordering:
+ *  - applyUpdates() runs before any iptables write, so a rule never references a set
+ *    that does not exist yet; applyDeletions() runs after, once no rule refers to a set.
+ *  - Membership churn is written as `add`/`del` lines only. A large rewrite goes to a
+ *    temporary set that is swapped in, so readers never see a half-filled set.
+ *  - A set referenced by a rule exists even when calc never sent (or already removed)
+ *    it: empty, which never widens access.
+ *  - The kernel is re-read after a failure and on markForResync(); the cache is
+ *    trusted otherwise, so steady-state applies cost one `ipset restore`.
+ */
+import type { Logger } from '@palisade/common';
+import { ipsetName, isPalisadeIpset, tempIpsetName, type IpFamily } from '@palisade/model';
+import type { IpSetId } from '../../messages.js';
+import type { Exec } from '../exec.js';
+import { checkResult, defaultRetry, withRetry, type RetryOptions } from '../retry.js';
+import { SET_TYPES, memberFamily, normalizeMember, type IpSetKind } from './members.js';
+
+export const IPSET_MAXELEM = 1048576;
+export const IPSET_HASHSIZE = 1024;
+
+interface Entry {
+  kind: IpSetKind;
+  family: IpFamily;
+  members: Set<string>;
+  fromMessages: boolean;
+  refs: number;
+}
+
+export interface KernelSet {
+  type: string;
+  family: IpFamily;
+  maxelem: number;
+  members: Set<string>;
+}
+
+export interface IpSetsOptions {
+  exec: Exec;
+  logger: Logger;
+  ipv6: boolean;
+  retry?: RetryOptions;
+  /** Rewrite via swap when more members than this change (and over half the set). */
+  swapThreshold?: number;
+}
+
+export class IpSets {
+  private readonly desired = new Map<string, Entry>();
+  private kernel: Map<string, KernelSet> | null = null;
+  private readonly dirty = new Set<string>();
+  private readonly retry: RetryOptions;
+  private readonly swapThreshold: number;
+  calls = 0;
+
+  constructor(private readonly opts: IpSetsOptions) {
+    this.retry = opts.retry ?? defaultRetry;
+    this.swapThreshold = opts.swapThreshold ?? 64;
+  }
+
+  families(): IpFamily[] {
+    return this.opts.ipv6 ? [4, 6] : [4];
+  }
+
+  /** Kernel name of `id` in `family`. */
+  static nameOf(id: IpSetId, family: IpFamily): string {
+    return ipsetName(id.kind, id.identity, family);
+  }
+
+  replaceMembers(id: IpSetId, members: string[]): void {
+    const split = this.split(id.kind, members);
+    for (const family of this.families()) {
+      const e = this.entry(id, family);
+      e.fromMessages = true;
+      e.members = split.get(family) ?? new Set();
+    }
+  }
+
+  updateMembers(id: IpSetId, added: string[], removed: string[]): void {
+    const add = this.split(id.kind, added);
+    const del = this.split(id.kind, removed);
+    for (const family of this.families()) {
+      const e = this.entry(id, family);
+      e.fromMessages = true;
+      for (const m of del.get(family) ?? []) e.members.delete(m);
+      for (const m of add.get(family) ?? []) e.members.add(m);
+    }
+  }
+
+  removeSet(id: IpSetId): void {
+    for (const family of this.families()) {
+      const e = this.entry(id, family);
+      e.fromMessages = false;
+      e.members = new Set();
+      this.gc(IpSets.nameOf(id, family), e);
+    }
+  }
+
+  /** Rules start (+1) or stop (-1) referencing `id`. */
+  reference(id: IpSetId, delta: 1 | -1): void {
+    for (const family of this.families()) {
+      const e = this.entry(id, family);
+      e.refs += delta;
+      this.gc(IpSets.nameOf(id, family), e);
+    }
+  }
+
+  markForResync(): void {
+    this.kernel = null;
+  }
+
+  count(): number {
+    return this.desired.size;
+  }
+
+  /** Creates and fills sets; never destroys one that rules may still use. */
+  async applyUpdates(): Promise<void> {
+    await withRetry(
+      'ipset restore',
+      async () => {
+        const kernel = await this.kernelState();
+        const { lines, touched } = this.updateLines(kernel);
+        if (lines.length === 0) return;
+        await this.restore(lines);
+        for (const name of touched) {
+          const e = this.desired.get(name);
+          if (e) kernel.set(name, kernelSetOf(e));
+        }
+        this.dirty.clear();
+      },
+      { logger: this.opts.logger, retry: this.retry, onFailure: () => this.markForResync() },
+    );
+    this.dirty.clear();
+  }
+
+  /** Destroys sets nobody wants any more. A set still in use stays until a later apply. */
+  async applyDeletions(): Promise<void> {
+    const kernel = await this.kernelState();
+    const stale = [...kernel.keys()].filter((n) => !this.desired.has(n)).sort();
+    await this.destroy(kernel, stale);
+  }
+
+  /** Destroys every Palisade set (agent --cleanup); run after the chains are gone. */
+  async cleanup(): Promise<void> {
+    this.markForResync();
+    const kernel = await this.kernelState();
+    await this.destroy(kernel, [...kernel.keys()].sort());
+    this.desired.clear();
+  }
+
+  private async destroy(kernel: Map<string, KernelSet>, names: string[]): Promise<void> {
+    if (names.length === 0) return;
+    try {
+      await this.restore(names.map((n) => `destroy ${n}`));
+      for (const n of names) kernel.delete(n);
+      return;
+    } catch {
+      // One set still in use stops the batch: go one by one so the others go away.
+    }
+    for (const n of names) {
+      this.calls++;
+      const res = await this.opts.exec('ipset', ['destroy', n]);
+      if (res.code === 0 || /does not exist/.test(res.stderr)) kernel.delete(n);
+      else this.opts.logger.warn('cannot destroy ipset yet', { ipset: n, err: res.stderr.trim() });
+    }
+  }
+
+  private updateLines(kernel: Map<string, KernelSet>): { lines: string[]; touched: string[] } {
+    const lines: string[] = [];
+    const touched: string[] = [];
+    for (const family of [4, 6] as const) {
+      const tmp = tempIpsetName(family);
+      if (kernel.has(tmp)) {
+        lines.push(`destroy ${tmp}`);
+        kernel.delete(tmp);
+      }
+    }
+    for (const name of [...this.dirty].sort()) {
+      const e = this.desired.get(name);
+      if (!e) continue;
+      const before = lines.length;
+      this.setLines(name, e, kernel.get(name), lines);
+      if (lines.length > before) touched.push(name);
+    }
+    return { lines, touched };
+  }
+
+  private setLines(name: string, e: Entry, k: KernelSet | undefined, lines: string[]): void {
+    const type = SET_TYPES[e.kind];
+    if (!k) {
+      lines.push(createLine(name, e), ...[...e.members].sort().map((m) => `add ${name} ${m}`));
+      return;
+    }
+    const adds = [...e.members].filter((m) => !k.members.has(m)).sort();
+    const dels = [...k.members].filter((m) => !e.members.has(m)).sort();
+    const changes = adds.length + dels.length;
+    const incompatible = k.type !== type || k.family !== e.family;
+    const rewrite =
+      incompatible ||
+      k.maxelem !== IPSET_MAXELEM ||
+      (changes > this.swapThreshold && changes * 2 > Math.max(e.members.size, k.members.size));
+    if (incompatible) {
+      // Names encode kind and family, so only a foreign set gets here; swap needs one type.
+      lines.push(`destroy ${name}`, createLine(name, e), ...[...e.members].sort().map((m) => `add ${name} ${m}`));
+    } else if (rewrite) {
+      const tmp = tempIpsetName(e.family);
+      lines.push(createLine(tmp, e), ...[...e.members].sort().map((m) => `add ${tmp} ${m}`));
+      lines.push(`swap ${tmp} ${name}`, `destroy ${tmp}`);
+    } else {
+      lines.push(...dels.map((m) => `del ${name} ${m}`), ...adds.map((m) => `add ${name} ${m}`));
+    }
+  }
+
+  private async restore(lines: string[]): Promise<void> {
+    this.calls++;
+    const res = await this.opts.exec('ipset', ['restore', '-exist'], { input: lines.join('\n') + '\n' });
+    checkResult('ipset restore', res);
+  }
+
+  private async kernelState(): Promise<Map<string, KernelSet>> {
+    if (this.kernel) return this.kernel;
+    this.calls++;
+    const res = await this.opts.exec('ipset', ['save']);
+    checkResult('ipset save', res);
+    this.kernel = parseIpsetSave(res.stdout);
+    for (const name of this.desired.keys()) this.dirty.add(name);
+    return this.kernel;
+  }
+
+  private entry(id: IpSetId, family: IpFamily): Entry {
+    const name = IpSets.nameOf(id, family);
+    let e = this.desired.get(name);
+    if (!e) {
+      e = { kind: id.kind, family, members: new Set(), fromMessages: false, refs: 0 };
+      this.desired.set(name, e);
+    }
+    this.dirty.add(name);
+    return e;
+  }
+
+  private gc(name: string, e: Entry): void {
+    if (!e.fromMessages && e.refs <= 0) this.desired.delete(name);
+  }
+
+  private split(kind: IpSetKind, members: string[]): Map<IpFamily, Set<string>> {
+    const out = new Map<IpFamily, Set<string>>();
+    for (const raw of members) {
+      const family = memberFamily(kind, raw);
+      if (family === 6 && !this.opts.ipv6) continue;
+      for (const m of normalizeMember(kind, raw)) {
+        let set = out.get(family);
+        if (!set) out.set(family, (set = new Set()));
+        set.add(m);
+      }
+    }
+    return out;
+  }
+}
+
+function createLine(name: string, e: Entry): string {
+  const family = e.family === 6 ? 'inet6' : 'inet';
+  return `create ${name} ${SET_TYPES[e.kind]} family ${family} hashsize ${IPSET_HASHSIZE} maxelem ${IPSET_MAXELEM}`;
+}
+
+function kernelSetOf(e: Entry): KernelSet {
+  return { type: SET_TYPES[e.kind], family: e.family, maxelem: IPSET_MAXELEM, members: new Set(e.members) };
+}
+
+/** Parses `ipset save`, keeping only Palisade sets. */
+export function parseIpsetSave(text: string): Map<string, KernelSet> {
+  const sets = new Map<string, KernelSet>();
+  for (const line of text.split('\n')) {
+    const words = line.trim().split(/\s+/);
+    const [verb, name] = words;
+    if (name === undefined || !isPalisadeIpset(name)) continue;
+    if (verb === 'create') {
+      const opt = (key: string): string | undefined => words[words.indexOf(key) + 1];
+      sets.set(name, {
+        type: words[2] ?? '',
+        family: opt('family') === 'inet6' ? 6 : 4,
+        maxelem: Number(opt('maxelem') ?? 65536),
+        members: new Set(),
+      });
+    } else if (verb === 'add') {
+      sets.get(name)?.members.add(words.slice(2).join(' '));
+    }
+  }
+  return sets;
+}

@@ -1,0 +1,268 @@
+/**
+ * Table: the only writer of one iptables table (filter) for one IP family.
+ *
+ * Holds the desired pal- chains (name → rule bodies) plus "hooks" (our jump at the top
+ * of a built-in chain) and a cache of what the kernel holds. apply() writes the
+ * difference as ONE `iptables-restore --noflush` transaction, which the kernel applies
+ * atomically, so an isolated pod never sees an open window — also on the first apply
+ * after a restart, when the previous run's chains are still in place.
+ *
+ * Order inside a transaction: declare new chains; edit changed chains (rules are
+ * identified by a `pal:<hash>` comment, so unchanged rules stay and a change in the
+ * middle of a chain is one `-R`/`-I`/`-D` line); fix the hooks; then flush and delete
+ * chains nothing refers to any more. The kernel is re-read (iptables-save) on the
+ * first apply, after a failure and after markForResync(); anything that differs from
+ * what we wrote is logged as clobbered and repaired by the same diff.
+ */
+import type { Logger } from '@palisade/common';
+import { isPalisadeChain, stableHash, type IpFamily } from '@palisade/model';
+import type { Exec } from '../exec.js';
+import { checkResult, defaultRetry, withRetry, type RetryOptions } from '../retry.js';
+import type { IptablesCommands } from './backend.js';
+import { diffRules } from './diff.js';
+import {
+  HASH_COMMENT_PREFIX,
+  clobberedChains,
+  parseIptablesSave,
+  type KernelRule,
+  type KernelTable,
+} from './iptablesSave.js';
+
+export interface Rule {
+  hash: string;
+  body: string;
+}
+
+export interface Hook {
+  /** A built-in chain, e.g. FORWARD. */
+  chain: string;
+  /** Only installed while this pal- chain is desired. */
+  target: string;
+  body: string;
+}
+
+export interface TableStats {
+  restoreCalls: number;
+  rulesWritten: number;
+  chainsWritten: number;
+}
+
+export interface TableOptions {
+  family: IpFamily;
+  exec: Exec;
+  logger: Logger;
+  commands: IptablesCommands;
+  hooks: Hook[];
+  retry?: RetryOptions;
+  lockWaitSeconds?: number;
+  onClobber?: (chains: string[]) => void;
+}
+
+/** Hash of a rule: its chain, its text and how many identical rules precede it. */
+export function ruleHash(chain: string, body: string, occurrence: number): string {
+  return stableHash(`${chain}\n${body}\n${occurrence}`, 16);
+}
+
+/** `-A chain -m comment --comment "pal:<hash>" body`; `pos` for `-I`/`-R`. */
+export function ruleLine(verb: '-A' | '-I' | '-R', chain: string, rule: Rule, pos?: number): string {
+  const at = pos === undefined ? '' : ` ${pos}`;
+  return `${verb} ${chain}${at} -m comment --comment "${HASH_COMMENT_PREFIX}${rule.hash}" ${rule.body}`;
+}
+
+export function toRules(chain: string, bodies: readonly string[]): Rule[] {
+  const seen = new Map<string, number>();
+  return bodies.map((body) => {
+    const n = seen.get(body) ?? 0;
+    seen.set(body, n + 1);
+    return { hash: ruleHash(chain, body, n), body };
+  });
+}
+
+export class Table {
+  private readonly desired = new Map<string, Rule[]>();
+  private kernel: KernelTable | null = null;
+  /** What we believe the kernel holds (for clobber detection after a re-read). */
+  private written: KernelTable | null = null;
+  private readonly dirty = new Set<string>();
+  private readonly retry: RetryOptions;
+
+  constructor(private readonly opts: TableOptions) {
+    this.retry = opts.retry ?? defaultRetry;
+  }
+
+  get family(): IpFamily {
+    return this.opts.family;
+  }
+
+  setChain(name: string, bodies: readonly string[]): void {
+    const rules = toRules(name, bodies);
+    const old = this.desired.get(name);
+    if (old && old.length === rules.length && old.every((r, i) => r.hash === rules[i]?.hash)) return;
+    this.desired.set(name, rules);
+    this.dirty.add(name);
+  }
+
+  deleteChain(name: string): void {
+    if (this.desired.delete(name)) this.dirty.add(name);
+  }
+
+  hasChain(name: string): boolean {
+    return this.desired.has(name);
+  }
+
+  chainNames(): string[] {
+    return [...this.desired.keys()];
+  }
+
+  markForResync(): void {
+    this.kernel = null;
+  }
+
+  async apply(): Promise<TableStats> {
+    return withRetry('iptables-restore', () => this.applyOnce(), {
+      logger: this.opts.logger,
+      retry: this.retry,
+      onFailure: () => this.markForResync(),
+      fields: { family: this.opts.family },
+    });
+  }
+
+  /** Removes our hooks and every pal- chain, whoever wrote them. */
+  async cleanup(): Promise<TableStats> {
+    this.desired.clear();
+    this.markForResync();
+    return this.apply();
+  }
+
+  private async applyOnce(): Promise<TableStats> {
+    const stats: TableStats = { restoreCalls: 0, rulesWritten: 0, chainsWritten: 0 };
+    const kernel = await this.kernelState();
+    const { lines, rules, chains } = this.transaction(kernel);
+    if (lines.length === 0) return stats;
+    const input = ['*filter', ...lines, 'COMMIT', ''].join('\n');
+    this.opts.logger.debug('iptables-restore', { family: this.opts.family, lines: lines.length });
+    stats.restoreCalls++;
+    const res = await this.opts.exec(
+      this.opts.commands.restore,
+      ['--noflush', '-w', String(this.opts.lockWaitSeconds ?? 5)],
+      { input },
+    );
+    checkResult(this.opts.commands.restore, res);
+    this.commit(kernel);
+    return { ...stats, rulesWritten: rules, chainsWritten: chains };
+  }
+
+  private transaction(kernel: KernelTable): { lines: string[]; rules: number; chains: number } {
+    const decls: string[] = [];
+    const fills: string[] = []; // new chains first: they are complete before anything jumps to them
+    const edits: string[] = [];
+    const stale: string[] = [];
+    let chains = 0;
+    for (const name of [...this.dirty].sort()) {
+      const want = this.desired.get(name);
+      const have = kernel.chains.get(name);
+      if (!want) {
+        if (have) stale.push(name);
+        continue;
+      }
+      if (!have) decls.push(`:${name} - [0:0]`);
+      const out = have ? edits : fills;
+      const before = out.length;
+      this.chainEdits(name, want, have ?? [], out);
+      if (!have || out.length > before) chains++;
+    }
+    const hookLines = this.hookLines(kernel);
+    const removal = [...stale.map((n) => `-F ${n}`), ...stale.map((n) => `-X ${n}`)];
+    const lines = [...decls, ...fills, ...edits, ...hookLines, ...removal];
+    const rules = lines.filter((l) => /^-[AIR] /.test(l)).length;
+    return { lines, rules, chains: chains + stale.length };
+  }
+
+  private chainEdits(name: string, want: Rule[], have: KernelRule[], out: string[]): void {
+    const edits = diffRules(
+      have.map((r) => r.hash),
+      want.map((r) => r.hash),
+    );
+    for (const e of edits) {
+      switch (e.op) {
+        case 'replace':
+          out.push(ruleLine('-R', name, want[e.desired]!, e.pos));
+          break;
+        case 'insert':
+          out.push(ruleLine('-I', name, want[e.desired]!, e.pos));
+          break;
+        case 'append':
+          out.push(ruleLine('-A', name, want[e.desired]!));
+          break;
+        case 'delete':
+          out.push(`-D ${name} ${e.pos}`);
+          break;
+      }
+    }
+  }
+
+  /** Our jump must be the first rule of its built-in chain, exactly once. */
+  private hookLines(kernel: KernelTable): string[] {
+    const lines: string[] = [];
+    const chains = new Set([...this.opts.hooks.map((h) => h.chain), ...kernel.hooks.keys()]);
+    for (const chain of [...chains].sort()) {
+      const have = kernel.hooks.get(chain) ?? [];
+      const want = this.opts.hooks.filter((h) => h.chain === chain && this.desired.has(h.target));
+      const wantRules = want.map((h) => toRules(chain, [h.body])[0]!);
+      const inPlace =
+        have.length === wantRules.length && have.every((r, i) => r.pos === i + 1 && r.hash === wantRules[i]?.hash);
+      if (inPlace) continue;
+      // Delete by rule text, not position: other agents (kube-proxy…) edit built-in chains too.
+      for (const r of have) lines.push(`-D${r.line.slice(2)}`);
+      wantRules.forEach((r, i) => lines.push(ruleLine('-I', chain, r, i + 1)));
+    }
+    return lines;
+  }
+
+  /** After a successful restore the kernel holds exactly the desired state. */
+  private commit(kernel: KernelTable): void {
+    for (const name of this.dirty) {
+      const want = this.desired.get(name);
+      if (want) kernel.chains.set(name, want.map((r) => ({ hash: r.hash, line: ruleLine('-A', name, r) })));
+      else kernel.chains.delete(name);
+    }
+    kernel.hooks.clear();
+    for (const h of this.opts.hooks) {
+      if (!this.desired.has(h.target)) continue;
+      const rule = toRules(h.chain, [h.body])[0]!;
+      const list = kernel.hooks.get(h.chain) ?? [];
+      list.push({ hash: rule.hash, line: ruleLine('-A', h.chain, rule), pos: list.length + 1 });
+      kernel.hooks.set(h.chain, list);
+    }
+    this.dirty.clear();
+    this.written = cloneTable(kernel);
+  }
+
+  private async kernelState(): Promise<KernelTable> {
+    if (this.kernel) return this.kernel;
+    const res = await this.opts.exec(this.opts.commands.save, ['-t', 'filter']);
+    checkResult(this.opts.commands.save, res);
+    const kernel = parseIptablesSave(res.stdout);
+    if (this.written) {
+      const clobbered = clobberedChains(this.written, kernel);
+      if (clobbered.length > 0) {
+        this.opts.logger.warn('iptables state changed outside Palisade, repairing', {
+          family: this.opts.family,
+          chains: clobbered,
+        });
+        this.opts.onClobber?.(clobbered);
+      }
+    }
+    for (const name of this.desired.keys()) this.dirty.add(name);
+    for (const name of kernel.chains.keys()) if (isPalisadeChain(name)) this.dirty.add(name);
+    this.kernel = kernel;
+    return kernel;
+  }
+}
+
+function cloneTable(t: KernelTable): KernelTable {
+  return {
+    chains: new Map([...t.chains].map(([k, v]) => [k, [...v]])),
+    hooks: new Map([...t.hooks].map(([k, v]) => [k, [...v]])),
+  };
+}

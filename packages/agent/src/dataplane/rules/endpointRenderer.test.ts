@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { fromWorkloadChain, policyInboundChain, policyOutboundChain, toWorkloadChain } from '@palisade/model';
+import { isolatedBy, makeEndpoint } from '../../testing/dataplaneBuilders.js';
+import { renderDispatchChain, renderEndpointChain, renderForwardChain } from './endpointRenderer.js';
+import { formatNflogPrefix, parseNflogPrefix } from './marks.js';
+
+const TW_A = toWorkloadChain('default', 'a');
+const FW_A = fromWorkloadChain('default', 'a');
+const TW_B = toWorkloadChain('default', 'b');
+
+describe('renderForwardChain', () => {
+  it('accepts established first, dispatches, accepts only marked traffic', () => {
+    expect(renderForwardChain()).toEqual([
+      '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+      '-j MARK --set-xmark 0x0/0x30000',
+      '-j pal-from-wl-dispatch',
+      '-j pal-to-wl-dispatch',
+      '-m mark --mark 0x10000/0x10000 -j ACCEPT',
+    ]);
+  });
+});
+
+describe('renderEndpointChain', () => {
+  it.each([
+    {
+      name: 'not isolated: mark accept',
+      direction: 'ingress' as const,
+      spec: { isolated: false, policies: [] },
+      want: ['-m conntrack --ctstate INVALID -j DROP', '-j MARK --set-xmark 0x10000/0x30000'],
+    },
+    {
+      name: 'isolated, no policy: log and drop',
+      direction: 'ingress' as const,
+      spec: isolatedBy(),
+      want: [
+        '-m conntrack --ctstate INVALID -j DROP',
+        `-m conntrack --ctstate NEW -m limit --limit 10/sec --limit-burst 20 -j NFLOG --nflog-group 5 --nflog-prefix "pal|D|i|${TW_A.slice(7)}"`,
+        '-j DROP',
+      ],
+    },
+    {
+      name: 'egress through two policies in order',
+      direction: 'egress' as const,
+      spec: isolatedBy('p1', 'p2'),
+      want: [
+        '-m conntrack --ctstate INVALID -j DROP',
+        '-j MARK --set-xmark 0x0/0x30000',
+        `-j ${policyOutboundChain('default', 'p1')}`,
+        '-m mark --mark 0x10000/0x10000 -j RETURN',
+        '-j MARK --set-xmark 0x0/0x30000',
+        `-j ${policyOutboundChain('default', 'p2')}`,
+        '-m mark --mark 0x10000/0x10000 -j RETURN',
+        `-m conntrack --ctstate NEW -m limit --limit 10/sec --limit-burst 20 -j NFLOG --nflog-group 5 --nflog-prefix "pal|D|e|${FW_A.slice(7)}"`,
+        '-j DROP',
+      ],
+    },
+  ])('$name', ({ direction, spec, want }) => {
+    const chain = direction === 'ingress' ? TW_A : FW_A;
+    expect(renderEndpointChain({ direction, chain, spec, nflogGroup: 5 })).toEqual(want);
+  });
+
+  it('ingress jumps to the inbound policy chain', () => {
+    const rules = renderEndpointChain({ direction: 'ingress', chain: TW_A, spec: isolatedBy('p1'), nflogGroup: 1 });
+    expect(rules).toContain(`-j ${policyInboundChain('default', 'p1')}`);
+  });
+});
+
+describe('renderDispatchChain', () => {
+  const eps = [makeEndpoint('b', ['10.0.0.2', 'fd00::2']), makeEndpoint('a', ['10.0.0.1', '10.0.1.1', 'fd00::1'])];
+  const sorted = [TW_A, TW_B].sort();
+  it('v4 ingress: one goto per local IP, sorted by chain then IP', () => {
+    const ipsOf = (c: string): string[] => (c === TW_A ? ['10.0.0.1', '10.0.1.1'] : ['10.0.0.2']);
+    expect(renderDispatchChain('ingress', eps, 4)).toEqual(
+      sorted.flatMap((c) => ipsOf(c).map((ip) => `-d ${ip}/32 -g ${c}`)),
+    );
+  });
+  it('v6 egress', () => {
+    expect(renderDispatchChain('egress', eps, 6)).toEqual(
+      [fromWorkloadChain('default', 'a'), fromWorkloadChain('default', 'b')]
+        .map((c) => ({ c, ip: c === FW_A ? 'fd00::1' : 'fd00::2' }))
+        .sort((x, y) => (x.c < y.c ? -1 : 1))
+        .map(({ c, ip }) => `-s ${ip}/128 -g ${c}`),
+    );
+  });
+});
+
+describe('nflog prefix', () => {
+  it('round-trips and stays short', () => {
+    const p = formatNflogPrefix('ingress', TW_A);
+    expect(p.length).toBeLessThanOrEqual(63);
+    expect(parseNflogPrefix(p)).toEqual({ verdict: 'D', direction: 'ingress', chain: TW_A });
+    expect(parseNflogPrefix(formatNflogPrefix('egress', FW_A) + '\0')).toEqual({
+      verdict: 'D',
+      direction: 'egress',
+      chain: FW_A,
+    });
+    expect(parseNflogPrefix('something else')).toBeNull();
+  });
+});

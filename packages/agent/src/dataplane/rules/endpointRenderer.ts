@@ -1,0 +1,87 @@
+/**
+ * Renders the fixed top-level chain, the two dispatch chains and the per-endpoint
+ * chains for one IP family. Pure.
+ *
+ * Walk of a forwarded packet (see docs/dataplane.md):
+ *   pal-FORWARD: RELATED,ESTABLISHED → ACCEPT; clear our mark bits;
+ *     pal-from-wl-dispatch: source is a local workload → goto pal-fw-<ep> (egress)
+ *     pal-to-wl-dispatch:   destination is a local workload → goto pal-tw-<ep> (ingress)
+ *     accept mark set → ACCEPT; otherwise fall back to FORWARD untouched.
+ * An endpoint chain either DROPs (terminal) or sets the accept mark and returns, so
+ * same-node traffic passes the source's egress and then the destination's ingress
+ * (which clears the mark first) before the final ACCEPT.
+ */
+import {
+  CHAINS,
+  fromWorkloadChain,
+  policyInboundChain,
+  policyOutboundChain,
+  toWorkloadChain,
+  type IpFamily,
+} from '@palisade/model';
+import type { Direction, DirectionSpec, EndpointUpdate } from '../../messages.js';
+import { MARK_ACCEPT, MARK_ALL, formatNflogPrefix, matchMark, setMark } from './marks.js';
+
+export const FORWARD_HOOK = `-j ${CHAINS.forward}`;
+/** NFLOG rate limit for blocked NEW connections, per endpoint chain. */
+export const NFLOG_LIMIT = '-m limit --limit 10/sec --limit-burst 20';
+
+export function renderForwardChain(): string[] {
+  return [
+    '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+    setMark(0, MARK_ALL),
+    `-j ${CHAINS.fromWorkloadDispatch}`,
+    `-j ${CHAINS.toWorkloadDispatch}`,
+    `${matchMark(MARK_ACCEPT)} -j ACCEPT`,
+  ];
+}
+
+export function endpointChain(direction: Direction, ep: { namespace: string; name: string }): string {
+  return direction === 'ingress' ? toWorkloadChain(ep.namespace, ep.name) : fromWorkloadChain(ep.namespace, ep.name);
+}
+
+export function policyChain(direction: Direction, p: { namespace: string; name: string }): string {
+  return direction === 'ingress' ? policyInboundChain(p.namespace, p.name) : policyOutboundChain(p.namespace, p.name);
+}
+
+export function renderEndpointChain(opts: {
+  direction: Direction;
+  chain: string;
+  spec: DirectionSpec;
+  nflogGroup: number;
+}): string[] {
+  const { direction, chain, spec } = opts;
+  const rules = ['-m conntrack --ctstate INVALID -j DROP'];
+  if (!spec.isolated) {
+    rules.push(setMark(MARK_ACCEPT, MARK_ALL));
+    return rules;
+  }
+  for (const p of spec.policies) {
+    rules.push(setMark(0, MARK_ALL), `-j ${policyChain(direction, p)}`, `${matchMark(MARK_ACCEPT)} -j RETURN`);
+  }
+  const prefix = formatNflogPrefix(direction, chain);
+  rules.push(
+    `-m conntrack --ctstate NEW ${NFLOG_LIMIT} -j NFLOG --nflog-group ${opts.nflogGroup} --nflog-prefix "${prefix}"`,
+    '-j DROP',
+  );
+  return rules;
+}
+
+/** One rule per local workload IP of `family`, sorted so that output is stable. */
+export function renderDispatchChain(direction: Direction, endpoints: EndpointUpdate[], family: IpFamily): string[] {
+  const rows: { chain: string; ip: string }[] = [];
+  for (const ep of endpoints) {
+    const chain = endpointChain(direction, ep.endpoint);
+    for (const ip of ep.ips) {
+      if ((ip.includes(':') ? 6 : 4) === family) rows.push({ chain, ip: ip.split('/')[0] ?? ip });
+    }
+  }
+  rows.sort((a, b) => (a.chain === b.chain ? cmp(a.ip, b.ip) : cmp(a.chain, b.chain)));
+  const flag = direction === 'ingress' ? '-d' : '-s';
+  const len = family === 4 ? 32 : 128;
+  return rows.map((r) => `${flag} ${r.ip}/${len} -g ${r.chain}`);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
