@@ -85,7 +85,7 @@ describe('EtcdClient compare-and-swap', () => {
           other.put('/t/cas/race', ThingSchema, thing(200 + round), { expectModRevision: cur!.modRevision }),
         ]);
         expect(results.filter((r) => r.succeeded)).toHaveLength(1);
-        const winner = results[0]!.succeeded ? 100 + round : 200 + round;
+        const winner = results[0].succeeded ? 100 + round : 200 + round;
         expect((await client.get('/t/cas/race', ThingSchema))?.value.size).toBe(winner);
       }
     } finally {

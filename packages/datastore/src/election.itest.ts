@@ -30,10 +30,9 @@ interface Candidate {
   election: LeaderElection;
   client: EtcdClient;
   events: string[];
-  /** How many candidates believed they were leader at the same time, at most. */
 }
 
-async function candidate(id: string, opts: { endpoint?: string; key?: string } = {}): Promise<Candidate> {
+function candidate(id: string, opts: { endpoint?: string; key?: string } = {}): Candidate {
   const client = EtcdClient.connect({ endpoints: opts.endpoint ? [opts.endpoint] : etcd.endpoints, requestTimeoutMs: 1000 });
   const election = new LeaderElection({ client, id, ttlSeconds: TTL, ...(opts.key ? { key: opts.key } : {}) });
   const events: string[] = [];
@@ -50,8 +49,8 @@ const leaders = (cs: Candidate[]): string[] => cs.filter((c) => c.election.isLea
 
 describe('LeaderElection', () => {
   it('elects exactly one of two candidates and shows it to etcdctl; resign hands over', async () => {
-    const a = await candidate('ctrl-a');
-    const b = await candidate('ctrl-b');
+    const a = candidate('ctrl-a');
+    const b = candidate('ctrl-b');
     await waitFor(() => leaders([a, b]).length === 1, { what: 'a leader' });
     await new Promise((r) => setTimeout(r, 1000));
     expect(leaders([a, b])).toHaveLength(1);
@@ -72,9 +71,9 @@ describe('LeaderElection', () => {
   });
 
   it('the other candidate takes over within the TTL when the leader dies', async () => {
-    const a = await candidate('ctrl-a', { key: '/t/election/dies' });
+    const a = candidate('ctrl-a', { key: '/t/election/dies' });
     await waitFor(() => a.election.isLeader(), { what: 'a elected' });
-    const b = await candidate('ctrl-b', { key: '/t/election/dies' });
+    const b = candidate('ctrl-b', { key: '/t/election/dies' });
     await new Promise((r) => setTimeout(r, 500));
     expect(b.election.isLeader()).toBe(false);
     // Kill a: its process stops keeping the lease alive, nothing is revoked.
@@ -89,9 +88,9 @@ describe('LeaderElection', () => {
   it('a leader cut off from etcd is deposed before anyone else is elected, then campaigns again', async () => {
     const proxy = await startTcpProxy(etcd.endpoints[0]!);
     cleanups.push(() => proxy.close());
-    const a = await candidate('ctrl-a', { endpoint: proxy.url, key: '/t/election/partition' });
+    const a = candidate('ctrl-a', { endpoint: proxy.url, key: '/t/election/partition' });
     await waitFor(() => a.election.isLeader(), { what: 'a elected' });
-    const b = await candidate('ctrl-b', { key: '/t/election/partition' });
+    const b = candidate('ctrl-b', { key: '/t/election/partition' });
     let overlap = false;
     const watch = setInterval(() => {
       if (a.election.isLeader() && b.election.isLeader()) overlap = true;
