@@ -1,0 +1,198 @@
+import { endpointKey, namespaceKey, policyKey } from '@palisade/model';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createControllerMetrics } from './metrics.js';
+import { Reconciler } from './reconciler.js';
+import { MemoryStore } from './testing/memoryStore.js';
+import { makeNamespace, makeNetworkPolicy, makePod } from './testing/builders.js';
+import { translateNamespace, translateNetworkPolicy, translatePod } from './translate/index.js';
+
+const reconcilers: Reconciler[] = [];
+afterEach(async () => {
+  await Promise.all(reconcilers.splice(0).map((r) => r.stop()));
+});
+
+function start(store: MemoryStore, opts: { leader?: boolean; complete?: boolean } = {}): Reconciler {
+  const r = new Reconciler({ store, coalesceMs: 1, backoff: { initialMs: 1, maxMs: 5 } });
+  reconcilers.push(r);
+  if (opts.complete ?? true) r.setDesiredComplete();
+  if (opts.leader ?? true) r.setLeader(true);
+  return r;
+}
+
+const ns1 = translateNamespace(makeNamespace('ns1', { team: 'a' }));
+const pol = (name: string, port = 80) =>
+  translateNetworkPolicy(makeNetworkPolicy(name, 'ns1', (np) => (np.spec!.ingress = [{ ports: [{ port }] }]))).policy;
+const ep = translatePod(makePod('web-1', 'ns1'))!;
+
+function seed(r: Reconciler): void {
+  r.set(namespaceKey('ns1'), 'namespace', ns1);
+  r.set(policyKey('ns1', 'a'), 'policy', pol('a'));
+  r.set(endpointKey('node-1', 'ns1', 'web-1'), 'endpoint', ep);
+}
+
+const revisions = (s: MemoryStore) => Object.fromEntries([...s.data].map(([k, e]) => [k, e.modRevision]));
+
+describe('Reconciler', () => {
+  it('creates missing keys with create-only CAS and stores valid JSON', async () => {
+    const store = new MemoryStore();
+    const r = start(store);
+    seed(r);
+    await r.idle();
+    expect(store.writes.map((w) => [w.op, w.expect, w.ok])).toEqual([
+      ['put', '0', true],
+      ['put', '0', true],
+      ['put', '0', true],
+    ]);
+    expect(JSON.parse(store.data.get(policyKey('ns1', 'a'))!.value)).toEqual(pol('a'));
+    expect(r.ready()).toBe(true);
+  });
+
+  it('a restart with unchanged objects writes nothing (semantic comparison)', async () => {
+    const store = new MemoryStore();
+    seed(start(store));
+    await reconcilers[0]!.idle();
+    await reconcilers[0]!.stop();
+    // Same content, different text layout: still equal.
+    const key = namespaceKey('ns1');
+    store.data.get(key)!.value = JSON.stringify(JSON.parse(store.data.get(key)!.value));
+    const before = revisions(store);
+    const writes = store.writes.length;
+    const r2 = start(store);
+    seed(r2);
+    await r2.idle();
+    expect(store.writes.length).toBe(writes);
+    expect(revisions(store)).toEqual(before);
+  });
+
+  it('updates in place with CAS on the mod revision (no delete + create)', async () => {
+    const store = new MemoryStore();
+    const r = start(store);
+    seed(r);
+    await r.idle();
+    const key = policyKey('ns1', 'a');
+    const { modRevision, createRevision } = store.data.get(key)!;
+    r.set(key, 'policy', pol('a', 443));
+    await r.idle();
+    const last = store.writes.at(-1)!;
+    expect(last).toEqual({ op: 'put', key, expect: String(modRevision), ok: true });
+    expect(store.data.get(key)!.createRevision).toBe(createRevision);
+    expect(store.writes.filter((w) => w.op === 'delete')).toEqual([]);
+  });
+
+  it('deletes keys that are no longer desired, stale, malformed or invalid', async () => {
+    const store = new MemoryStore();
+    store.external(policyKey('ns1', 'gone'), JSON.stringify(pol('gone')));
+    store.external('/palisade/v1/policy/not-a-valid-key', '{}');
+    store.external(namespaceKey('ns1'), '{"broken": true}');
+    store.external('/palisade/v1/agent/node-1', '{"kept": true}');
+    const r = start(store);
+    r.set(namespaceKey('ns1'), 'namespace', ns1);
+    await r.idle();
+    expect([...store.data.keys()].sort()).toEqual(['/palisade/v1/agent/node-1', namespaceKey('ns1')]);
+    expect(JSON.parse(store.data.get(namespaceKey('ns1'))!.value)).toEqual(ns1);
+    r.set(namespaceKey('ns1'), 'namespace', null);
+    await r.idle();
+    expect(store.data.has(namespaceKey('ns1'))).toBe(false);
+    expect(store.writes.filter((w) => w.op === 'delete').every((w) => w.expect !== undefined)).toBe(true);
+  });
+
+  it.each([
+    ['not leader', { leader: false, complete: true }],
+    ['informers not synced', { leader: true, complete: false }],
+  ])('writes nothing while %s', async (_d, opts) => {
+    const store = new MemoryStore();
+    store.external(policyKey('ns1', 'other'), JSON.stringify(pol('other')));
+    const r = start(store, opts);
+    seed(r);
+    await new Promise((res) => setTimeout(res, 30));
+    expect(store.writes).toEqual([]);
+    expect(store.listCalls).toBe(0);
+  });
+
+  it('stops writing when deposed and catches up when elected again', async () => {
+    const store = new MemoryStore();
+    const r = start(store);
+    seed(r);
+    await r.idle();
+    r.setLeader(false);
+    await new Promise((res) => setTimeout(res, 5));
+    const writes = store.writes.length;
+    r.set(policyKey('ns1', 'b'), 'policy', pol('b'));
+    await new Promise((res) => setTimeout(res, 20));
+    expect(store.writes.length).toBe(writes);
+    store.external(policyKey('ns1', 'a'), JSON.stringify(pol('a', 1)));
+    r.setLeader(true);
+    await r.idle();
+    expect(JSON.parse(store.data.get(policyKey('ns1', 'b'))!.value)).toEqual(pol('b'));
+    expect(JSON.parse(store.data.get(policyKey('ns1', 'a'))!.value)).toEqual(pol('a'));
+  });
+
+  it('re-reads and retries when a compare-and-swap is lost', async () => {
+    const store = new MemoryStore();
+    const r = start(store);
+    seed(r);
+    await r.idle();
+    const key = policyKey('ns1', 'a');
+    store.external(key, JSON.stringify(pol('a', 9))); // unseen by the reconciler
+    r.set(key, 'policy', pol('a', 443));
+    await r.idle();
+    const attempts = store.writes.filter((w) => w.key === key).slice(-2);
+    expect(attempts.map((w) => w.ok)).toEqual([false, true]);
+    expect(JSON.parse(store.data.get(key)!.value)).toEqual(pol('a', 443));
+  });
+
+  it('keeps pending changes through etcd errors and converges', async () => {
+    const store = new MemoryStore();
+    const r = start(store);
+    seed(r);
+    await r.idle();
+    store.failures = 5;
+    for (let i = 0; i < 20; i++) r.set(policyKey('ns1', `p${i}`), 'policy', pol(`p${i}`));
+    r.set(policyKey('ns1', 'a'), 'policy', null);
+    await r.idle();
+    expect(store.failures).toBe(0);
+    for (let i = 0; i < 20; i++) expect(store.data.has(policyKey('ns1', `p${i}`))).toBe(true);
+    expect(store.data.has(policyKey('ns1', 'a'))).toBe(false);
+  });
+
+  it('coalesces a burst: only the last value of a key is written', async () => {
+    const store = new MemoryStore();
+    const r = start(store);
+    await r.idle();
+    const key = policyKey('ns1', 'burst');
+    for (let port = 1; port <= 50; port++) r.set(key, 'policy', pol('burst', port));
+    await r.idle();
+    expect(store.writes.filter((w) => w.key === key)).toHaveLength(1);
+    expect(JSON.parse(store.data.get(key)!.value)).toEqual(pol('burst', 50));
+  });
+
+  it('ignores sets that do not change the desired value', async () => {
+    const store = new MemoryStore();
+    const r = start(store);
+    seed(r);
+    await r.idle();
+    seed(r);
+    expect(r.pending()).toBe(0);
+  });
+
+  it('reports metrics: writes by kind and op, leader gauge', async () => {
+    const registry = new Registry();
+    const metrics = createControllerMetrics(registry);
+    const store = new MemoryStore();
+    const r = new Reconciler({ store, metrics, coalesceMs: 1 });
+    reconcilers.push(r);
+    r.setDesiredComplete();
+    r.setLeader(true);
+    seed(r);
+    await r.idle();
+    r.set(policyKey('ns1', 'a'), 'policy', null);
+    await r.idle();
+    const text = await registry.metrics();
+    expect(text).toContain('palisade_controller_etcd_writes_total{kind="policy",op="create"} 1');
+    expect(text).toContain('palisade_controller_etcd_writes_total{kind="policy",op="delete"} 1');
+    expect(text).toContain('palisade_controller_etcd_writes_total{kind="endpoint",op="create"} 1');
+    expect(text).toContain('palisade_controller_is_leader 1');
+    expect(text).toContain('palisade_controller_desired_objects{kind="policy"} 0');
+  });
+});
