@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { Cluster } from './harness/cluster.js';
 import { deleteNetnsWithPrefix } from './harness/netns.js';
 import { demoDown, demoServe, demoUp } from './demo/demo.js';
+import { explainAgreement } from './scenario/agreement.js';
 import { loadScenarios } from './scenario/format.js';
 import { runScenario, type ScenarioResult } from './scenario/runner.js';
 
@@ -19,9 +20,10 @@ program
   .argument('<paths...>', 'scenario files or directories')
   .option('--dual-stack', 'give every pod an IPv4 and an IPv6 address and probe both', false)
   .addOption(new Option('--probe-timeout <ms>', 'how long one probe attempt waits').default(1000).argParser(Number))
+  .option('--no-explain', 'skip comparing palisadectl explain with the observed matrix')
   .option('--keep', 'leave the cluster running after the last scenario', false)
   .option('--prefix <prefix>', 'name prefix for everything the run creates', 'pale2e-')
-  .action(async (paths: string[], o: { dualStack: boolean; probeTimeout: number; keep: boolean; prefix: string }) => {
+  .action(async (paths: string[], o: { dualStack: boolean; probeTimeout: number; keep: boolean; prefix: string; explain: boolean }) => {
     const scenarios = await loadScenarios(paths);
     if (scenarios.length === 0) throw new Error(`no scenarios found in ${paths.join(' ')}`);
     console.log(`${scenarios.length} scenarios from ${paths.join(' ')}`);
@@ -32,7 +34,7 @@ program
     try {
       await cluster.waitForAgents();
       console.log(`cluster up in ${Date.now() - t0} ms (${maxNodes} nodes${o.dualStack ? ', dual-stack' : ''}); logs in ${cluster.opts.logDir}`);
-      for (const s of scenarios) results.push(await runScenario(cluster, s, { probeTimeoutMs: o.probeTimeout, out: (l) => console.log(l) }));
+      for (const s of scenarios) results.push(await runScenario(cluster, s, { probeTimeoutMs: o.probeTimeout, out: (l) => console.log(l), ...(o.explain ? { afterStep: explainAgreement } : {}) }));
     } finally {
       if (!o.keep) await cluster.stop();
     }

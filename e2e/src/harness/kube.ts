@@ -15,7 +15,24 @@ export interface PodSpecInput {
   protocols: ('TCP' | 'UDP' | 'SCTP')[];
 }
 
-export type NetworkPolicyManifest = k8s.V1NetworkPolicy;
+/** A NetworkPolicy as written in YAML (`from`, not the client library's `_from`). */
+export type NetworkPolicyManifest = Record<string, unknown>;
+
+/**
+ * @kubernetes/client-node's typed models name `ingress[].from` as `_from` and silently
+ * drop unknown keys when serializing. Sending a plain manifest unconverted would drop
+ * every `from` and turn "allow from X" into "allow from anywhere".
+ */
+export function toTypedNetworkPolicy(manifest: NetworkPolicyManifest): k8s.V1NetworkPolicy {
+  const np = structuredClone(manifest) as { spec?: { ingress?: Record<string, unknown>[] } };
+  for (const rule of np.spec?.ingress ?? []) {
+    if ('from' in rule) {
+      rule._from = rule.from;
+      delete rule.from;
+    }
+  }
+  return np as k8s.V1NetworkPolicy;
+}
 
 function isNotFound(err: unknown): boolean {
   return (err as { code?: number }).code === 404;
@@ -91,7 +108,8 @@ export class KubeClient {
     }
   }
 
-  async applyNetworkPolicy(np: NetworkPolicyManifest): Promise<void> {
+  async applyNetworkPolicy(manifest: NetworkPolicyManifest): Promise<void> {
+    const np = toTypedNetworkPolicy(manifest);
     const namespace = np.metadata?.namespace ?? 'default';
     const name = np.metadata?.name ?? '';
     try {

@@ -89,7 +89,11 @@ export class Registry {
       next = obj;
       const meta = next.metadata;
       meta.uid ??= old.metadata.uid;
-      meta.creationTimestamp ??= old.metadata.creationTimestamp;
+      // Clients re-encode timestamps (client-node adds milliseconds); equal instants are the same value.
+      const ct = meta.creationTimestamp;
+      if (ct === undefined || Date.parse(ct) === Date.parse(old.metadata.creationTimestamp ?? '')) {
+        meta.creationTimestamp = old.metadata.creationTimestamp;
+      }
       s.defaults(next);
       s.prepareForUpdate(next, old);
       if (def.hasGeneration) {
