@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+/** palisadectl's entry point: run the program, set the exit code, let Node exit on its own. */
+import { defaultContext } from './context.js';
+import { run } from './program.js';
+
+process.exitCode = await run(process.argv.slice(2), defaultContext());

@@ -1,0 +1,82 @@
+/** `describe policy`: the policy in plain words, what it selects and what each rule admits. */
+import type { Endpoint } from '@palisade/model';
+import type { PolicyDescription, RuleDescription } from '../describe/describePolicy.js';
+import type { Direction } from '../explain/types.js';
+import { qualifiedName } from '../view/modelView.js';
+import { formatTable } from './table.js';
+
+const MAX_LISTED = 10;
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function listNames(eps: Endpoint[]): string {
+  const names = eps.slice(0, MAX_LISTED).map(qualifiedName);
+  const more = eps.length > MAX_LISTED ? `, and ${eps.length - MAX_LISTED} more` : '';
+  return `${names.join(', ')}${more}`;
+}
+
+function admitsLine(r: RuleDescription, total: number): string {
+  const { endpoints, cidrs } = r.admits;
+  const anywhere = cidrs.includes('0.0.0.0/0') && cidrs.includes('::/0');
+  const eps =
+    endpoints.length === 0
+      ? 'no endpoints'
+      : endpoints.length === total && total > 1
+        ? `all ${plural(total, 'endpoint')}`
+        : `${plural(endpoints.length, 'endpoint')}: ${listNames(endpoints)}`;
+  const ips = anywhere ? ' and any address' : cidrs.length > 0 ? ` and any address in ${cidrs.join(', ')}` : '';
+  return `admits ${eps}${ips}`;
+}
+
+function ruleSection(d: PolicyDescription, dir: Direction, total: number): string[] {
+  const type = dir === 'ingress' ? 'Ingress' : 'Egress';
+  if (!d.policy.spec.types.includes(type)) return [];
+  const rules = d.rules.filter((r) => r.direction === dir);
+  const title = `${type} rules${d.error ? ' (IGNORED: the policy has an error)' : ''}:`;
+  if (rules.length === 0)
+    return ['', title, `  (none: all ${dir} ${dir === 'ingress' ? 'to' : 'from'} the selected endpoints is blocked)`];
+  return [
+    '',
+    title,
+    ...rules.flatMap((r) => [`  ${r.index}. ${r.words}`, `     ${admitsLine(r, total)}`]),
+  ];
+}
+
+export function formatPolicyDescription(d: PolicyDescription, totalEndpoints: number): string {
+  const p = d.policy;
+  const lines = [
+    `Name:        ${p.metadata.name}`,
+    `Namespace:   ${p.metadata.namespace}`,
+    `Key:         ${d.key} (mod revision ${d.modRevision})`,
+    `Order:       ${p.spec.order}`,
+    `Types:       ${p.spec.types.join(', ')}`,
+    `Selector:    ${p.spec.selector}`,
+    `Applies to:  ${d.appliesTo}`,
+  ];
+  if (d.error)
+    lines.push(
+      '',
+      `ERROR: ${d.error.field}: ${d.error.message}`,
+      '       The policy could not be translated. Agents isolate the endpoints it selects',
+      '       and ignore all of its rules, so it blocks everything it selects.',
+    );
+  const nodes = new Set(d.selected.map((e) => e.spec.node));
+  lines.push('', `Selected endpoints (${d.selected.length}, on ${plural(nodes.size, 'node')}):`);
+  if (d.selected.length === 0) lines.push('  <none>');
+  else
+    lines.push(
+      ...formatTable(
+        ['NODE', 'ENDPOINT', 'IPS'],
+        [...d.selected]
+          .sort((a, b) => a.spec.node.localeCompare(b.spec.node))
+          .map((e) => [e.spec.node, qualifiedName(e), e.spec.ips.join(',')]),
+      )
+        .trimEnd()
+        .split('\n')
+        .map((l) => `  ${l}`),
+    );
+  lines.push(...ruleSection(d, 'ingress', totalEndpoints), ...ruleSection(d, 'egress', totalEndpoints));
+  return `${lines.join('\n')}\n`;
+}

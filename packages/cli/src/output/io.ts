@@ -1,0 +1,49 @@
+/**
+ * The only place palisadectl writes to the terminal: data goes to stdout, diagnostics
+ * (warnings, progress, errors) to stderr. Commands get an Output, so tests capture it.
+ */
+export interface Output {
+  /** Data, to stdout. */
+  out(text: string): void;
+  /** Diagnostics, to stderr. */
+  err(text: string): void;
+}
+
+export const processOutput: Output = {
+  out: (text) => {
+    process.stdout.write(text);
+  },
+  err: (text) => {
+    process.stderr.write(text);
+  },
+};
+
+/** An Output that keeps what was written (tests). */
+export class CapturedOutput implements Output {
+  stdout = '';
+  stderr = '';
+  out(text: string): void {
+    this.stdout += text;
+  }
+  err(text: string): void {
+    this.stderr += text;
+  }
+}
+
+const line = (s: string): string => (s.endsWith('\n') ? s : `${s}\n`);
+
+export function printLine(o: Output, text: string): void {
+  o.out(line(text));
+}
+
+export function printWarning(o: Output, text: string): void {
+  o.err(line(`warning: ${text}`));
+}
+
+export function printError(o: Output, text: string): void {
+  o.err(line(`error: ${text}`));
+}
+
+export function printProgress(o: Output, text: string): void {
+  o.err(line(text));
+}
