@@ -18,13 +18,17 @@ import type { Policy } from './schema/policy.js';
 
 type KeyOf<K extends ParsedKey['kind']> = Extract<ParsedKey, { kind: K }>;
 
-/** A successfully decoded value; narrow on `parsed.kind` to get the value's type. */
+/**
+ * A successfully decoded value. `kind` repeats `parsed.kind` at the top level so that
+ * checking it narrows both `parsed` and `value` (TypeScript does not narrow on a
+ * nested discriminant).
+ */
 export type DecodedValue =
-  | { ok: true; key: string; parsed: KeyOf<'policy'>; value: Policy }
-  | { ok: true; key: string; parsed: KeyOf<'namespace'>; value: Namespace }
-  | { ok: true; key: string; parsed: KeyOf<'endpoint'>; value: Endpoint }
-  | { ok: true; key: string; parsed: KeyOf<'agent'>; value: AgentStatus }
-  | { ok: true; key: string; parsed: KeyOf<'leader'>; value: Leader };
+  | { ok: true; kind: 'policy'; key: string; parsed: KeyOf<'policy'>; value: Policy }
+  | { ok: true; kind: 'namespace'; key: string; parsed: KeyOf<'namespace'>; value: Namespace }
+  | { ok: true; kind: 'endpoint'; key: string; parsed: KeyOf<'endpoint'>; value: Endpoint }
+  | { ok: true; kind: 'agent'; key: string; parsed: KeyOf<'agent'>; value: AgentStatus }
+  | { ok: true; kind: 'leader'; key: string; parsed: KeyOf<'leader'>; value: Leader };
 
 export interface DecodeFailure {
   ok: false;
@@ -127,7 +131,7 @@ export function decodeStoredValue(key: string, raw: string): DecodeResult {
   if (!result.success) return fail(formatZodError(result.error));
   const mismatch = metadataMismatch(parsed, result.data);
   if (mismatch !== null) return fail(mismatch);
-  return { ok: true, key, parsed, value: result.data } as DecodedValue;
+  return { ok: true, kind: parsed.kind, key, parsed, value: result.data } as DecodedValue;
 }
 
 /** Recursively sorts object keys, so record fields (labels) encode in a stable order. */
