@@ -123,7 +123,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   const program = buildProgram();
   try {
     // commander reads env fallbacks from process.env; give it the env we were handed.
-    process.env = env as NodeJS.ProcessEnv;
+    process.env = env;
     program.parse(argv, { from: 'user' });
   } catch (err) {
     throw new PalisadeError('INVALID_INPUT', (err as Error).message, { cause: err });

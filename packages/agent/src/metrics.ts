@@ -23,6 +23,7 @@ export class AgentMetrics {
   readonly invalidValues: Counter<'kind'>;
   readonly blockedConnections: Counter<'namespace' | 'pod' | 'direction'>;
   readonly blockedLogSuppressed: Counter;
+  readonly clobberedChains: Counter;
 
   constructor(registry: Registry = createRegistry('palisade_agent')) {
     this.registry = registry;
@@ -71,6 +72,11 @@ export class AgentMetrics {
     this.blockedLogSuppressed = new Counter({
       name: 'palisade_agent_blocked_log_suppressed_total',
       help: 'Blocked-connection log lines not written because of the log rate limit',
+      registers,
+    });
+    this.clobberedChains = new Counter({
+      name: 'palisade_agent_clobbered_chains_total',
+      help: 'Palisade chains found changed by someone else on resync (and repaired)',
       registers,
     });
     this.inSync.set(0);
