@@ -52,6 +52,7 @@ export function kubeconfigYaml(url: string): string {
     '- name: palisade-test',
     '  cluster:',
     `    server: ${url}`,
+    '    insecure-skip-tls-verify: true',
     'contexts:',
     '- name: palisade-test',
     '  context:',

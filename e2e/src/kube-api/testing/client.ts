@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers */
 /** Small HTTP helpers for tests of the fake API server. */
 import http from 'node:http';
 
