@@ -109,10 +109,11 @@ describe('watch', () => {
   });
 
   it('sends synthetic ADDED for resourceVersion 0, then live events', async () => {
-    await call(api.url, 'POST', podsPath('t1'), makePod('w2', 't1'));
-    const r = await collectWatch(api.url, `/api/v1/watch/namespaces/t1/pods?resourceVersion=0`, {
+    await call(api.url, 'POST', '/api/v1/namespaces', makeNamespace('w0'));
+    await call(api.url, 'POST', podsPath('w0'), makePod('w2', 'w0'));
+    const r = await collectWatch(api.url, `/api/v1/watch/namespaces/w0/pods?resourceVersion=0`, {
       until: (e) => e.some((x) => x.object.metadata.name === 'w3'),
-      onOpen: () => void call(api.url, 'POST', podsPath('t1'), makePod('w3', 't1')),
+      onOpen: () => void call(api.url, 'POST', podsPath('w0'), makePod('w3', 'w0')),
     });
     expect(r.events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED w2', 'ADDED w3']);
   });
