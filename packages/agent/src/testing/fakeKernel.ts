@@ -133,13 +133,15 @@ function applyIptablesLine(t: Map<string, string[]>, line: string): string | nul
   }
   const m = /^-([AIRDFX]) (\S+)(?: (\d+))?(?: (.*))?$/.exec(line);
   if (!m) return `cannot parse ${line}`;
-  const [, verb, chain = '', num, rest = ''] = m;
+  const [, verb = '', chain = '', num, rest = ''] = m;
   const rules = t.get(chain);
   if (!rules) return `Chain '${chain}' does not exist`;
   const pos = num === undefined ? null : Number(num);
   const target = / -[jg] (\S+)/.exec(` ${rest}`)?.[1];
-  if (target && target.startsWith('pal-') && !t.has(target) && 'AIR'.includes(verb!)) return `Couldn't load target ${target}`;
+  if (target && target.startsWith('pal-') && !t.has(target) && 'AIR'.includes(verb)) return `Couldn't load target ${target}`;
   switch (verb) {
+    default:
+      return `unknown verb ${verb}`;
     case 'A':
       rules.push(rest);
       return null;
@@ -168,7 +170,6 @@ function applyIptablesLine(t: Map<string, string[]>, line: string): string | nul
       t.delete(chain);
       return null;
   }
-  return `unknown verb ${verb}`;
 }
 
 function isBuiltin(name: string): boolean {

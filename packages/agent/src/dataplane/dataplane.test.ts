@@ -1,0 +1,126 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '@palisade/common';
+import { CHAINS, ipsetName, policyInboundChain, toWorkloadChain } from '@palisade/model';
+import type { CalcMessage } from '../messages.js';
+import { FakeKernel } from '../testing/fakeKernel.js';
+import {
+  allow,
+  isolatedBy,
+  makeEndpoint,
+  makePolicy,
+  peerSet,
+  sel,
+  setUpdate,
+  tcp,
+} from '../testing/dataplaneBuilders.js';
+import { Dataplane } from './dataplane.js';
+
+const noSleep = { attempts: 3, sleep: () => Promise.resolve(), backoff: { initialMs: 1, maxMs: 1 } };
+const DB = sel('role==db');
+const PI = policyInboundChain('default', 'allow-db');
+const TW_A = toWorkloadChain('default', 'a');
+
+function initial(): CalcMessage[] {
+  return [
+    setUpdate(DB, ['10.0.0.9', 'fd00::9']),
+    makePolicy('allow-db', { inbound: [allow([peerSet(DB)], [tcp(5432)])] }),
+    makeEndpoint('a', ['10.0.0.1', 'fd00::1'], { ingress: isolatedBy('allow-db') }),
+    makeEndpoint('b', ['10.0.0.2']),
+  ];
+}
+
+describe('Dataplane', () => {
+  let k: FakeKernel;
+  let dp: Dataplane;
+  beforeEach(async () => {
+    k = new FakeKernel();
+    dp = new Dataplane({ exec: k.exec, logger: silentLogger(), ipv6: true, retry: noSleep });
+    dp.onMessages(initial());
+    await dp.apply();
+  });
+
+  it('programs sets, then one transaction per family', () => {
+    const order = k.calls.map((c) => `${c.cmd} ${c.args[0] ?? ''}`);
+    expect(order).toEqual([
+      'ipset save',
+      'ipset restore',
+      'iptables-nft-save -t',
+      'iptables-nft-restore --noflush',
+      'ip6tables-nft-save -t',
+      'ip6tables-nft-restore --noflush',
+    ]);
+    for (const family of [4, 6] as const) {
+      expect(k.chain(family, 'FORWARD')![0]).toMatch(/-j pal-FORWARD$/);
+      expect(k.chain(family, PI)).toHaveLength(1);
+      expect(k.chain(family, TW_A)!.at(-1)).toMatch(/-j DROP$/);
+    }
+    expect(k.chain(4, PI)![0]).toContain(`--match-set ${ipsetName('s', 'role==db', 4)} src`);
+    expect(k.chain(6, CHAINS.toWorkloadDispatch)).toHaveLength(1);
+    expect(k.chain(4, CHAINS.toWorkloadDispatch)).toHaveLength(2);
+    expect(dp.counts()).toEqual({ chains: 2 * 8, ipsets: 2 });
+  });
+
+  it('pod churn changes ipset members only: no iptables call', async () => {
+    k.calls.length = 0;
+    dp.onMessages([{ type: 'IpSetDeltaUpdate', set: DB, added: ['10.0.0.10'], removed: ['10.0.0.9'] }]);
+    const r = await dp.apply();
+    expect(r).toMatchObject({ iptablesRestoreCalls: 0, ipsetCalls: 1, rulesWritten: 0 });
+    expect(k.calls.map((c) => c.cmd)).toEqual(['ipset']);
+  });
+
+  it('nothing changed → no kernel call at all', async () => {
+    k.calls.length = 0;
+    dp.onMessages(initial());
+    const r = await dp.apply();
+    expect(r.iptablesRestoreCalls + r.ipsetCalls).toBe(0);
+    expect(k.calls).toHaveLength(0);
+  });
+
+  it('a new endpoint adds its chains and one dispatch rule per direction', async () => {
+    dp.onMessages([makeEndpoint('c', ['10.0.0.3'])]);
+    const r = await dp.apply();
+    expect(r.iptablesRestoreCalls).toBe(2);
+    const v4 = k.callsOf('iptables-nft-restore').at(-1)!.input!;
+    expect(v4.match(/^-[AIR] pal-(from|to)-wl-dispatch/gm)).toHaveLength(2);
+  });
+
+  it('removing a policy and its set: chain goes in the transaction, set after it', async () => {
+    dp.onMessages([
+      makeEndpoint('a', ['10.0.0.1', 'fd00::1']),
+      { type: 'PolicyRemove', policy: { namespace: 'default', name: 'allow-db' } },
+      { type: 'IpSetRemove', set: DB },
+    ]);
+    k.calls.length = 0;
+    await dp.apply();
+    expect(k.chain(4, PI)).toBeUndefined();
+    expect(k.sets.size).toBe(0);
+    expect(k.calls.at(-1)).toMatchObject({ cmd: 'ipset', args: ['restore', '-exist'] });
+    expect(k.calls.at(-1)!.input).toContain('destroy');
+  });
+
+  it('an endpoint referencing an unknown policy gets an empty (deny-all) policy chain', async () => {
+    dp.onMessages([makeEndpoint('b', ['10.0.0.2'], { egress: isolatedBy('not-sent-yet') })]);
+    await dp.apply();
+    expect(k.chain(4, 'pal-po-' + PI.slice(7))).toBeUndefined();
+    const chains = [...k.tables.get('ip')!.keys()].filter((c) => c.startsWith('pal-po-'));
+    expect(chains).toHaveLength(1);
+    expect(k.chain(4, chains[0]!)).toEqual([]);
+  });
+
+  it('a restarted agent converges without rewriting unchanged chains', async () => {
+    const dp2 = new Dataplane({ exec: k.exec, logger: silentLogger(), ipv6: true, retry: noSleep });
+    dp2.onMessages(initial());
+    k.calls.length = 0;
+    const r = await dp2.apply();
+    expect(r.iptablesRestoreCalls).toBe(0);
+    expect(k.calls.map((c) => c.cmd)).toEqual(['ipset', 'iptables-nft-save', 'ip6tables-nft-save']);
+  });
+
+  it('cleanup leaves nothing of ours', async () => {
+    await dp.cleanup();
+    expect([...k.tables.get('ip')!.keys()]).toEqual(['INPUT', 'FORWARD', 'OUTPUT']);
+    expect([...k.tables.get('ip6')!.keys()]).toEqual(['INPUT', 'FORWARD', 'OUTPUT']);
+    expect(k.chain(4, 'FORWARD')).toEqual([]);
+    expect(k.sets.size).toBe(0);
+  });
+});
