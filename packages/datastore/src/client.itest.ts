@@ -26,7 +26,12 @@ describe('EtcdClient CRUD', () => {
     expect(w.succeeded).toBe(true);
     await client.put('/t/crud/b', ThingSchema, thing(2));
     const got = await client.get('/t/crud/a', ThingSchema);
-    expect(got).toMatchObject({ key: '/t/crud/a', value: thing(1), modRevision: w.revision, createRevision: w.revision });
+    expect(got).toMatchObject({
+      key: '/t/crud/a',
+      value: thing(1),
+      modRevision: w.revision,
+      createRevision: w.revision,
+    });
     expect((await client.getRaw('/t/crud/a'))?.value).toBe(JSON.stringify(thing(1), null, 2));
     const list = await client.list('/t/crud/', ThingSchema);
     expect(list.items.map((i) => [i.key, i.value.size])).toEqual([
@@ -51,26 +56,37 @@ describe('EtcdClient CRUD', () => {
 
   it.each([
     ['corrupt JSON', '{"kind": "Thing", size: ', /invalid JSON at \/t\/corrupt\/k/],
-    ['schema mismatch', '{"kind":"Thing","size":"big"}', /invalid value at \/t\/corrupt\/k: size: /],
-  ])('reports %s with its key: list().invalid and get() throws INVALID_VALUE', async (_name, text, msg) => {
-    await client.putRaw('/t/corrupt/k', text);
-    await client.put('/t/corrupt/ok', ThingSchema, thing(3));
-    const list = await client.list('/t/corrupt/', ThingSchema);
-    expect(list.items.map((i) => i.key)).toEqual(['/t/corrupt/ok']);
-    expect(list.invalid).toHaveLength(1);
-    expect(list.invalid[0]?.key).toBe('/t/corrupt/k');
-    expect(list.invalid[0]?.error).toMatch(msg);
-    const err: unknown = await client.get('/t/corrupt/k', ThingSchema).catch((e: unknown) => e);
-    expect(isPalisadeError(err, 'INVALID_VALUE')).toBe(true);
-    expect((err as Error).message).toMatch(msg);
-    expect(isPalisadeError(err) && err.fields.key).toBe('/t/corrupt/k');
-  });
+    [
+      'schema mismatch',
+      '{"kind":"Thing","size":"big"}',
+      /invalid value at \/t\/corrupt\/k: size: /,
+    ],
+  ])(
+    'reports %s with its key: list().invalid and get() throws INVALID_VALUE',
+    async (_name, text, msg) => {
+      await client.putRaw('/t/corrupt/k', text);
+      await client.put('/t/corrupt/ok', ThingSchema, thing(3));
+      const list = await client.list('/t/corrupt/', ThingSchema);
+      expect(list.items.map((i) => i.key)).toEqual(['/t/corrupt/ok']);
+      expect(list.invalid).toHaveLength(1);
+      expect(list.invalid[0]?.key).toBe('/t/corrupt/k');
+      expect(list.invalid[0]?.error).toMatch(msg);
+      const err: unknown = await client.get('/t/corrupt/k', ThingSchema).catch((e: unknown) => e);
+      expect(isPalisadeError(err, 'INVALID_VALUE')).toBe(true);
+      expect((err as Error).message).toMatch(msg);
+      expect(isPalisadeError(err) && err.fields.key).toBe('/t/corrupt/k');
+    },
+  );
 });
 
 describe('EtcdClient compare-and-swap', () => {
   it("create-only with expectModRevision '0'", async () => {
-    expect((await client.put('/t/cas/new', ThingSchema, thing(1), { expectModRevision: '0' })).succeeded).toBe(true);
-    expect((await client.put('/t/cas/new', ThingSchema, thing(2), { expectModRevision: '0' })).succeeded).toBe(false);
+    expect(
+      (await client.put('/t/cas/new', ThingSchema, thing(1), { expectModRevision: '0' })).succeeded,
+    ).toBe(true);
+    expect(
+      (await client.put('/t/cas/new', ThingSchema, thing(2), { expectModRevision: '0' })).succeeded,
+    ).toBe(false);
     expect((await client.get('/t/cas/new', ThingSchema))?.value.size).toBe(1);
   });
 
@@ -81,8 +97,12 @@ describe('EtcdClient compare-and-swap', () => {
       for (let round = 0; round < 10; round++) {
         const cur = await client.get('/t/cas/race', ThingSchema);
         const results = await Promise.all([
-          client.put('/t/cas/race', ThingSchema, thing(100 + round), { expectModRevision: cur!.modRevision }),
-          other.put('/t/cas/race', ThingSchema, thing(200 + round), { expectModRevision: cur!.modRevision }),
+          client.put('/t/cas/race', ThingSchema, thing(100 + round), {
+            expectModRevision: cur!.modRevision,
+          }),
+          other.put('/t/cas/race', ThingSchema, thing(200 + round), {
+            expectModRevision: cur!.modRevision,
+          }),
         ]);
         expect(results.filter((r) => r.succeeded)).toHaveLength(1);
         const winner = results[0].succeeded ? 100 + round : 200 + round;
@@ -97,9 +117,13 @@ describe('EtcdClient compare-and-swap', () => {
   it('conditional delete only deletes the expected version', async () => {
     const w1 = await client.put('/t/cas/del', ThingSchema, thing(1));
     await client.put('/t/cas/del', ThingSchema, thing(2));
-    expect((await client.delete('/t/cas/del', { expectModRevision: w1.revision })).succeeded).toBe(false);
+    expect((await client.delete('/t/cas/del', { expectModRevision: w1.revision })).succeeded).toBe(
+      false,
+    );
     const cur = await client.get('/t/cas/del', ThingSchema);
-    expect((await client.delete('/t/cas/del', { expectModRevision: cur!.modRevision })).succeeded).toBe(true);
+    expect(
+      (await client.delete('/t/cas/del', { expectModRevision: cur!.modRevision })).succeeded,
+    ).toBe(true);
     expect(await client.getRaw('/t/cas/del')).toBeNull();
   });
 });
@@ -124,7 +148,10 @@ describe('EtcdClient leases', () => {
     expect(await client.getRaw('/t/lease/expiring')).not.toBeNull();
     expect(lost).toBe('');
     await holder.close(); // no more keepalives, no revoke
-    await waitFor(async () => (await client.getRaw('/t/lease/expiring')) === null, { timeoutMs: 6000, what: 'expiry' });
+    await waitFor(async () => (await client.getRaw('/t/lease/expiring')) === null, {
+      timeoutMs: 6000,
+      what: 'expiry',
+    });
   });
 });
 

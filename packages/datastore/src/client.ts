@@ -31,20 +31,27 @@ function readPem(file: string | undefined, what: string): Buffer | undefined {
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new PalisadeError('INVALID_INPUT', `cannot read etcd ${what} file ${file}`, { cause: err, fields: { file } });
+    throw new PalisadeError('INVALID_INPUT', `cannot read etcd ${what} file ${file}`, {
+      cause: err,
+      fields: { file },
+    });
   }
 }
 
 /** Builds etcd3 options; exported for unit tests. */
 export function buildEtcd3Options(opts: EtcdConnectionOptions): IOptions {
-  if (opts.endpoints.length === 0) throw new PalisadeError('INVALID_INPUT', 'no etcd endpoints given');
+  if (opts.endpoints.length === 0)
+    throw new PalisadeError('INVALID_INPUT', 'no etcd endpoints given');
   const timeout = opts.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   const secure = opts.endpoints.some((e) => e.startsWith('https://')) || opts.caFile !== undefined;
   const ca = readPem(opts.caFile, 'CA');
   const key = readPem(opts.keyFile, 'key');
   const cert = readPem(opts.certFile, 'certificate');
   if ((key === undefined) !== (cert === undefined))
-    throw new PalisadeError('INVALID_INPUT', 'etcd client certificate and key must be given together');
+    throw new PalisadeError(
+      'INVALID_INPUT',
+      'etcd client certificate and key must be given together',
+    );
   const options: IOptions = {
     hosts: opts.endpoints,
     dialTimeout: timeout,
@@ -61,10 +68,13 @@ export function buildEtcd3Options(opts: EtcdConnectionOptions): IOptions {
       // etcd3's default opens the circuit for 5 s after 3 failures, which delays
       // recovery after an etcd restart; callers here retry with their own backoff.
       host: () =>
-        circuitBreaker(handleWhen((e) => isRecoverableError(e)), {
-          halfOpenAfter: 300,
-          breaker: new ConsecutiveBreaker(5),
-        }),
+        circuitBreaker(
+          handleWhen((e) => isRecoverableError(e)),
+          {
+            halfOpenAfter: 300,
+            breaker: new ConsecutiveBreaker(5),
+          },
+        ),
     },
   };
   if (secure) {
@@ -132,7 +142,11 @@ export class EtcdClient {
   async listRaw(prefix: string): Promise<{ items: SyncUpdate[]; revision: Revision }> {
     const res = await this.call('list', () => this.raw.getAll().prefix(prefix).exec());
     return {
-      items: res.kvs.map((kv) => ({ key: kv.key.toString(), value: kv.value.toString(), modRevision: kv.mod_revision })),
+      items: res.kvs.map((kv) => ({
+        key: kv.key.toString(),
+        value: kv.value.toString(),
+        modRevision: kv.mod_revision,
+      })),
       revision: res.header.revision,
     };
   }
@@ -150,13 +164,22 @@ export class EtcdClient {
     return out;
   }
 
-  async put<T>(key: string, schema: Schema<T>, value: T, opts: PutOptions = {}): Promise<WriteResult> {
+  async put<T>(
+    key: string,
+    schema: Schema<T>,
+    value: T,
+    opts: PutOptions = {},
+  ): Promise<WriteResult> {
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
-      throw new PalisadeError('INVALID_VALUE', `refusing to write invalid value at ${key}: ${describeZodError(parsed.error)}`, {
-        cause: parsed.error,
-        fields: { key },
-      });
+      throw new PalisadeError(
+        'INVALID_VALUE',
+        `refusing to write invalid value at ${key}: ${describeZodError(parsed.error)}`,
+        {
+          cause: parsed.error,
+          fields: { key },
+        },
+      );
     }
     return this.putRaw(key, JSON.stringify(parsed.data, null, 2), opts);
   }
@@ -183,7 +206,9 @@ export class EtcdClient {
       return { succeeded: true, revision: res.header.revision };
     }
     const expected = opts.expectModRevision;
-    const res = await this.call('delete', () => this.raw.if(key, 'Mod', '==', expected).then(op).commit());
+    const res = await this.call('delete', () =>
+      this.raw.if(key, 'Mod', '==', expected).then(op).commit(),
+    );
     return { succeeded: res.succeeded, revision: res.header.revision };
   }
 
@@ -197,7 +222,9 @@ export class EtcdClient {
 
   /** Grants a lease and keeps it alive until revoked or lost. */
   async grantLease(ttlSeconds: number): Promise<LeaseHandle> {
-    const lease = await this.call('grantLease', () => KeptLease.grant(this.raw, ttlSeconds, this.logger));
+    const lease = await this.call('grantLease', () =>
+      KeptLease.grant(this.raw, ttlSeconds, this.logger),
+    );
     this.leases.add(lease);
     lease.onEnded = () => this.leases.delete(lease);
     return lease;

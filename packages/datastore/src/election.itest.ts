@@ -33,10 +33,21 @@ interface Candidate {
 }
 
 function candidate(id: string, opts: { endpoint?: string; key?: string } = {}): Candidate {
-  const client = EtcdClient.connect({ endpoints: opts.endpoint ? [opts.endpoint] : etcd.endpoints, requestTimeoutMs: 1000 });
-  const election = new LeaderElection({ client, id, ttlSeconds: TTL, ...(opts.key ? { key: opts.key } : {}) });
+  const client = EtcdClient.connect({
+    endpoints: opts.endpoint ? [opts.endpoint] : etcd.endpoints,
+    requestTimeoutMs: 1000,
+  });
+  const election = new LeaderElection({
+    client,
+    id,
+    ttlSeconds: TTL,
+    ...(opts.key ? { key: opts.key } : {}),
+  });
   const events: string[] = [];
-  election.run({ onElected: () => events.push('elected'), onDeposed: () => events.push('deposed') });
+  election.run({
+    onElected: () => events.push('elected'),
+    onDeposed: () => events.push('deposed'),
+  });
   const c = { id, election, client, events };
   cleanups.push(async () => {
     await election.resign();
@@ -45,7 +56,8 @@ function candidate(id: string, opts: { endpoint?: string; key?: string } = {}): 
   return c;
 }
 
-const leaders = (cs: Candidate[]): string[] => cs.filter((c) => c.election.isLeader()).map((c) => c.id);
+const leaders = (cs: Candidate[]): string[] =>
+  cs.filter((c) => c.election.isLeader()).map((c) => c.id);
 
 describe('LeaderElection', () => {
   it('elects exactly one of two candidates and shows it to etcdctl; resign hands over', async () => {
@@ -56,14 +68,21 @@ describe('LeaderElection', () => {
     expect(leaders([a, b])).toHaveLength(1);
     const [first, second] = a.election.isLeader() ? [a, b] : [b, a];
     expect(await LeaderElection.currentLeader(observer)).toMatchObject({ id: first.id });
-    const { stdout } = await run('etcdctl', ['--endpoints', etcd.endpoints[0]!, 'get', '--prefix', LEADER_KEY], {
-      env: { ...process.env, ETCDCTL_API: '3' },
-    });
+    const { stdout } = await run(
+      'etcdctl',
+      ['--endpoints', etcd.endpoints[0]!, 'get', '--prefix', LEADER_KEY],
+      {
+        env: { ...process.env, ETCDCTL_API: '3' },
+      },
+    );
     expect(stdout).toContain(`"holder": "${first.id}"`);
 
     const t0 = Date.now();
     await first.election.resign();
-    await waitFor(() => second.election.isLeader(), { what: 'takeover after resign', timeoutMs: TTL * 1000 });
+    await waitFor(() => second.election.isLeader(), {
+      what: 'takeover after resign',
+      timeoutMs: TTL * 1000,
+    });
     expect(Date.now() - t0).toBeLessThan(TTL * 1000);
     expect(first.election.isLeader()).toBe(false);
     expect(await LeaderElection.currentLeader(observer)).toMatchObject({ id: second.id });
@@ -79,7 +98,10 @@ describe('LeaderElection', () => {
     // Kill a: its process stops keeping the lease alive, nothing is revoked.
     await a.client.close();
     const t0 = Date.now();
-    await waitFor(() => b.election.isLeader(), { what: 'b takes over', timeoutMs: TTL * 1000 + 1500 });
+    await waitFor(() => b.election.isLeader(), {
+      what: 'b takes over',
+      timeoutMs: TTL * 1000 + 1500,
+    });
     // etcd expires leases TTL after the last keepalive (sent up to TTL/3 before the kill),
     // then b notices within one poll; allow etcd's expiry-check granularity on top.
     expect(Date.now() - t0).toBeLessThan(TTL * 1000 + 1500);
@@ -97,8 +119,14 @@ describe('LeaderElection', () => {
     }, 5);
     try {
       proxy.block();
-      await waitFor(() => a.events.includes('deposed'), { what: 'a deposed', timeoutMs: TTL * 1000 + 1000 });
-      await waitFor(() => b.election.isLeader(), { what: 'b takes over', timeoutMs: TTL * 1000 + 2000 });
+      await waitFor(() => a.events.includes('deposed'), {
+        what: 'a deposed',
+        timeoutMs: TTL * 1000 + 1000,
+      });
+      await waitFor(() => b.election.isLeader(), {
+        what: 'b takes over',
+        timeoutMs: TTL * 1000 + 2000,
+      });
       proxy.unblock();
       await new Promise((r) => setTimeout(r, 1500));
       expect(leaders([a, b])).toEqual(['ctrl-b']);

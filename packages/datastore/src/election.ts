@@ -53,11 +53,18 @@ export class LeaderElection {
 
   constructor(private readonly opts: LeaderElectionOptions) {
     this.key = opts.key ?? LEADER_KEY;
-    this.logger = (opts.logger ?? silentLogger()).child({ component: 'election', key: this.key, id: opts.id });
+    this.logger = (opts.logger ?? silentLogger()).child({
+      component: 'election',
+      key: this.key,
+      id: opts.id,
+    });
     this.pollMs = Math.min(500, (opts.ttlSeconds * 1000) / 4);
   }
 
-  static async currentLeader(client: EtcdClient, key: string = LEADER_KEY): Promise<{ id: string; since?: string } | null> {
+  static async currentLeader(
+    client: EtcdClient,
+    key: string = LEADER_KEY,
+  ): Promise<{ id: string; since?: string } | null> {
     const stored = await client.get(key, LeaderSchema);
     return stored ? { id: stored.value.holder, since: stored.value.since } : null;
   }
@@ -81,7 +88,9 @@ export class LeaderElection {
     const wasLeader = this.leader;
     this.leader = false;
     if (wasLeader && this.heldRevision !== null) {
-      await this.opts.client.delete(this.key, { expectModRevision: this.heldRevision }).catch(() => undefined);
+      await this.opts.client
+        .delete(this.key, { expectModRevision: this.heldRevision })
+        .catch(() => undefined);
     }
     await this.lease?.revoke().catch(() => undefined);
     this.lease = null;
@@ -124,7 +133,12 @@ export class LeaderElection {
       lease.onLost(() => alive.abort());
     }
     if (this.stopped) return false;
-    const value: Leader = { apiVersion: API_VERSION, kind: 'Leader', holder: this.opts.id, since: new Date().toISOString() };
+    const value: Leader = {
+      apiVersion: API_VERSION,
+      kind: 'Leader',
+      holder: this.opts.id,
+      since: new Date().toISOString(),
+    };
     const res = await this.opts.client.put(this.key, LeaderSchema, value, {
       expectModRevision: '0',
       leaseId: this.lease.id,

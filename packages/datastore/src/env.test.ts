@@ -32,7 +32,9 @@ describe('etcdOptionsFromEnv', () => {
   });
 
   it('rejects a bad timeout', () => {
-    expect(() => etcdOptionsFromEnv({ PALISADE_ETCD_REQUEST_TIMEOUT_MS: 'soon' })).toThrow(/positive integer/);
+    expect(() => etcdOptionsFromEnv({ PALISADE_ETCD_REQUEST_TIMEOUT_MS: 'soon' })).toThrow(
+      /positive integer/,
+    );
   });
 });
 

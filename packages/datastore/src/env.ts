@@ -15,7 +15,9 @@ export const ETCD_ENV = {
 export const DEFAULT_ETCD_ENDPOINTS = ['http://127.0.0.1:2379'];
 
 /** Only the variables that are set (and non-empty) appear in the result. */
-export function etcdOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<EtcdConnectionOptions> {
+export function etcdOptionsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Partial<EtcdConnectionOptions> {
   const out: Partial<EtcdConnectionOptions> = {};
   const get = (name: string): string | undefined => {
     const v = env[name]?.trim();
@@ -35,9 +37,13 @@ export function etcdOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Partia
   if (timeout !== undefined) {
     const n = Number(timeout);
     if (!Number.isInteger(n) || n <= 0)
-      throw new PalisadeError('INVALID_INPUT', `${ETCD_ENV.requestTimeoutMs} must be a positive integer`, {
-        fields: { value: timeout },
-      });
+      throw new PalisadeError(
+        'INVALID_INPUT',
+        `${ETCD_ENV.requestTimeoutMs} must be a positive integer`,
+        {
+          fields: { value: timeout },
+        },
+      );
     out.requestTimeoutMs = n;
   }
   return out;
@@ -55,12 +61,18 @@ export function parseEndpoints(list: string): string[] {
     try {
       url = new URL(e);
     } catch {
-      throw new PalisadeError('INVALID_INPUT', `invalid etcd endpoint ${JSON.stringify(e)}`, { fields: { endpoint: e } });
-    }
-    if (!url.port || url.pathname.length > 1)
-      throw new PalisadeError('INVALID_INPUT', `etcd endpoint ${JSON.stringify(e)} must be scheme://host:port`, {
+      throw new PalisadeError('INVALID_INPUT', `invalid etcd endpoint ${JSON.stringify(e)}`, {
         fields: { endpoint: e },
       });
+    }
+    if (!url.port || url.pathname.length > 1)
+      throw new PalisadeError(
+        'INVALID_INPUT',
+        `etcd endpoint ${JSON.stringify(e)} must be scheme://host:port`,
+        {
+          fields: { endpoint: e },
+        },
+      );
   }
   return endpoints;
 }

@@ -31,7 +31,11 @@ describe('decodeValue', () => {
 
 describe('wrapEtcdError', () => {
   it.each([
-    [new GRPCUnavailableError('14 UNAVAILABLE: No connection established'), 'UNAVAILABLE', /etcd unreachable at http:\/\/e:1/],
+    [
+      new GRPCUnavailableError('14 UNAVAILABLE: No connection established'),
+      'UNAVAILABLE',
+      /etcd unreachable at http:\/\/e:1/,
+    ],
     [new EtcdPermissionDeniedError('permission denied'), 'UNAVAILABLE', /refused access/],
     [new GRPCInvalidArgumentError('key is not provided'), 'INTERNAL', /etcd get failed/],
   ] as const)('%s', (err, code, msg) => {

@@ -15,18 +15,30 @@ export function wrapEtcdError(err: unknown, endpoints: string[], op: string): Pa
   const fields = { endpoints, op };
   const msg = errorMessage(err);
   if (err instanceof EtcdAuthenticationFailedError || err instanceof EtcdPermissionDeniedError) {
-    return new PalisadeError('UNAVAILABLE', `etcd at ${endpoints.join(',')} refused access (${op}): ${msg}`, {
-      cause: err,
-      fields,
-    });
+    return new PalisadeError(
+      'UNAVAILABLE',
+      `etcd at ${endpoints.join(',')} refused access (${op}): ${msg}`,
+      {
+        cause: err,
+        fields,
+      },
+    );
   }
   if (err instanceof GRPCDeadlineExceededError) {
-    return new PalisadeError('UNAVAILABLE', `etcd unreachable at ${endpoints.join(',')}: ${op} timed out: ${msg}`, {
-      cause: err,
-      fields,
-    });
+    return new PalisadeError(
+      'UNAVAILABLE',
+      `etcd unreachable at ${endpoints.join(',')}: ${op} timed out: ${msg}`,
+      {
+        cause: err,
+        fields,
+      },
+    );
   }
-  if ((err instanceof Error && isRecoverableError(err)) || isBrokenCircuitError(err) || isConnectError(err)) {
+  if (
+    (err instanceof Error && isRecoverableError(err)) ||
+    isBrokenCircuitError(err) ||
+    isConnectError(err)
+  ) {
     return new PalisadeError('UNAVAILABLE', `etcd unreachable at ${endpoints.join(',')}: ${msg}`, {
       cause: err,
       fields,
@@ -48,7 +60,11 @@ export function describeZodError(err: z.ZodError): string {
 }
 
 /** Parses a stored value: JSON first, then the schema. Throws INVALID_VALUE naming key and field. */
-export function decodeValue<T>(key: string, raw: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>): T {
+export function decodeValue<T>(
+  key: string,
+  raw: string,
+  schema: z.ZodType<T, z.ZodTypeDef, unknown>,
+): T {
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -60,10 +76,14 @@ export function decodeValue<T>(key: string, raw: string, schema: z.ZodType<T, z.
   }
   const res = schema.safeParse(json);
   if (!res.success) {
-    throw new PalisadeError('INVALID_VALUE', `invalid value at ${key}: ${describeZodError(res.error)}`, {
-      cause: res.error,
-      fields: { key, field: res.error.issues[0]?.path.join('.') ?? '' },
-    });
+    throw new PalisadeError(
+      'INVALID_VALUE',
+      `invalid value at ${key}: ${describeZodError(res.error)}`,
+      {
+        cause: res.error,
+        fields: { key, field: res.error.issues[0]?.path.join('.') ?? '' },
+      },
+    );
   }
   return res.data;
 }

@@ -106,7 +106,10 @@ export class KeptLease implements LeaseHandle {
     this.clearTimer();
     if (this.closed || this.lost !== null) return;
     const remaining = this.aliveSince + this.ttlMs - Date.now();
-    this.timer = setTimeout(() => this.markLost('no keepalive acknowledged within the lease TTL'), Math.max(0, remaining));
+    this.timer = setTimeout(
+      () => this.markLost('no keepalive acknowledged within the lease TTL'),
+      Math.max(0, remaining),
+    );
     this.timer.unref();
   }
 

@@ -52,10 +52,19 @@ interface Harness {
 
 async function startSyncer(prefix: string, opts: { viaProxy?: boolean } = {}): Promise<Harness> {
   const proxy = opts.viaProxy ? await startTcpProxy(etcd.endpoints[0]!) : null;
-  const client = EtcdClient.connect({ endpoints: proxy ? [proxy.url] : etcd.endpoints, requestTimeoutMs: 2000 });
+  const client = EtcdClient.connect({
+    endpoints: proxy ? [proxy.url] : etcd.endpoints,
+    requestTimeoutMs: 2000,
+  });
   const rec = recordView();
   const { logger, messages } = captureLogger();
-  const syncer = new Syncer({ client, prefix, callbacks: rec, logger, backoff: { initialMs: 50, maxMs: 500 } });
+  const syncer = new Syncer({
+    client,
+    prefix,
+    callbacks: rec,
+    logger,
+    backoff: { initialMs: 50, maxMs: 500 },
+  });
   syncer.start();
   cleanups.push(async () => {
     await syncer.stop();
@@ -92,7 +101,11 @@ describe('Syncer', () => {
     const h = await startSyncer(p);
     await expectConverged(h, p);
     expect(h.rec.statuses).toEqual(['wait-for-ready', 'in-sync']);
-    expect(h.rec.batches[0]?.updates.map((u) => u.key)).toEqual([`${p}pre-0`, `${p}pre-1`, `${p}pre-2`]);
+    expect(h.rec.batches[0]?.updates.map((u) => u.key)).toEqual([
+      `${p}pre-0`,
+      `${p}pre-1`,
+      `${p}pre-2`,
+    ]);
     await direct.putRaw(`${p}corrupt`, '{not json');
     await direct.delete(`${p}pre-1`);
     await writeSome(p, 'post', 2);
@@ -105,7 +118,9 @@ describe('Syncer', () => {
   it('delivers an empty first batch and in-sync for an empty prefix', async () => {
     const h = await startSyncer('/s/empty/');
     await waitFor(() => h.rec.statuses.includes('in-sync'));
-    expect(h.rec.batches).toEqual([{ updates: [], revision: expect.stringMatching(/^\d+$/) as string }]);
+    expect(h.rec.batches).toEqual([
+      { updates: [], revision: expect.stringMatching(/^\d+$/) as string },
+    ]);
   });
 
   it('replays changes made while its connection was down (no re-list needed)', async () => {
@@ -126,27 +141,33 @@ describe('Syncer', () => {
   it.each([
     ['disconnected', 'block'],
     ['slow (connection stalled)', 'blackhole'],
-  ] as const)('recovers without loss when its revision is compacted while it is %s', async (_what, mode) => {
-    const p = `/s/compact-${mode}/`;
-    await writeSome(p, 'a', 6);
-    const h = await startSyncer(p, { viaProxy: true });
-    await expectConverged(h, p);
-    if (mode === 'block') h.proxy!.block();
-    else h.proxy!.blackhole();
-    await direct.delete(`${p}a-0`);
-    await direct.delete(`${p}a-1`);
-    await direct.putRaw(`${p}a-2`, '{"changed":1}');
-    await writeSome(p, 'b', 4);
-    await direct.delete(`${p}b-3`); // created and deleted while the syncer could not see it
-    await direct.putRaw('/s/other', 'bump');
-    await direct.compact(await direct.revision());
-    if (mode === 'block') h.proxy!.unblock();
-    else h.proxy!.drop();
-    await expectConverged(h, p);
-    expect(h.messages).toContain('watch revision compacted; re-listing');
-    const deletions = h.rec.batches.flatMap((b) => b.updates).filter((u) => u.value === null).map((u) => u.key);
-    expect(deletions.sort()).toEqual([`${p}a-0`, `${p}a-1`]);
-  });
+  ] as const)(
+    'recovers without loss when its revision is compacted while it is %s',
+    async (_what, mode) => {
+      const p = `/s/compact-${mode}/`;
+      await writeSome(p, 'a', 6);
+      const h = await startSyncer(p, { viaProxy: true });
+      await expectConverged(h, p);
+      if (mode === 'block') h.proxy!.block();
+      else h.proxy!.blackhole();
+      await direct.delete(`${p}a-0`);
+      await direct.delete(`${p}a-1`);
+      await direct.putRaw(`${p}a-2`, '{"changed":1}');
+      await writeSome(p, 'b', 4);
+      await direct.delete(`${p}b-3`); // created and deleted while the syncer could not see it
+      await direct.putRaw('/s/other', 'bump');
+      await direct.compact(await direct.revision());
+      if (mode === 'block') h.proxy!.unblock();
+      else h.proxy!.drop();
+      await expectConverged(h, p);
+      expect(h.messages).toContain('watch revision compacted; re-listing');
+      const deletions = h.rec.batches
+        .flatMap((b) => b.updates)
+        .filter((u) => u.value === null)
+        .map((u) => u.key);
+      expect(deletions.sort()).toEqual([`${p}a-0`, `${p}a-1`]);
+    },
+  );
 
   it('recovers when etcd is killed (SIGKILL) and restarted, including changes after the restart', async () => {
     const p = '/s/restart/';
@@ -160,6 +181,33 @@ describe('Syncer', () => {
     await direct.putRaw(`${p}a-1`, '{"after":"restart"}');
     await writeSome(p, 'b', 3);
     await expectConverged(h, p);
+  });
+
+  it('waits while etcd is unreachable at start, then syncs', async () => {
+    const p = '/s/late/';
+    await writeSome(p, 'a', 2);
+    const proxy = await startTcpProxy(etcd.endpoints[0]!);
+    proxy.block();
+    const client = EtcdClient.connect({ endpoints: [proxy.url], requestTimeoutMs: 500 });
+    const rec = recordView();
+    const syncer = new Syncer({
+      client,
+      prefix: p,
+      callbacks: rec,
+      backoff: { initialMs: 50, maxMs: 300 },
+    });
+    cleanups.push(async () => {
+      await syncer.stop();
+      await client.close();
+      await proxy.close();
+    });
+    syncer.start();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(rec.statuses).toEqual(['wait-for-ready']);
+    expect(rec.batches).toEqual([]);
+    proxy.unblock();
+    await expectConverged({ rec, syncer, messages: [], proxy }, p);
+    expect(rec.statuses).toEqual(['wait-for-ready', 'in-sync']);
   });
 
   it('keeps running when the consumer throws', async () => {

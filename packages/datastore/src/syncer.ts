@@ -54,7 +54,10 @@ export class Syncer {
   private loop: Promise<void> | null = null;
 
   constructor(private readonly opts: SyncerOptions) {
-    this.logger = (opts.logger ?? silentLogger()).child({ component: 'syncer', prefix: opts.prefix });
+    this.logger = (opts.logger ?? silentLogger()).child({
+      component: 'syncer',
+      prefix: opts.prefix,
+    });
     this.backoff = new Backoff(opts.backoff ?? { initialMs: 100, maxMs: 5000 });
   }
 
@@ -159,7 +162,11 @@ export class Syncer {
         if (end) finish(end);
       });
       stream.on('error', (err: Error) => {
-        if (!done) this.logger.warn('etcd watch stream failed; will re-watch', { err: err.message, revision: this.revision });
+        if (!done)
+          this.logger.warn('etcd watch stream failed; will re-watch', {
+            err: err.message,
+            revision: this.revision,
+          });
         finish('failed');
       });
       stream.on('end', () => finish('failed'));

@@ -2,15 +2,32 @@ import { describe, expect, it } from 'vitest';
 import { SyncerView, type WatchEvent } from './syncerView.js';
 import type { SyncUpdate } from './types.js';
 
-const item = (key: string, modRevision: string, value = `v${modRevision}`): SyncUpdate => ({ key, value, modRevision });
-const put = (key: string, modRevision: string): WatchEvent => ({ type: 'Put', key, value: `v${modRevision}`, modRevision });
-const del = (key: string, modRevision: string): WatchEvent => ({ type: 'Delete', key, value: null, modRevision });
+const item = (key: string, modRevision: string, value = `v${modRevision}`): SyncUpdate => ({
+  key,
+  value,
+  modRevision,
+});
+const put = (key: string, modRevision: string): WatchEvent => ({
+  type: 'Put',
+  key,
+  value: `v${modRevision}`,
+  modRevision,
+});
+const del = (key: string, modRevision: string): WatchEvent => ({
+  type: 'Delete',
+  key,
+  value: null,
+  modRevision,
+});
 
 describe('SyncerView', () => {
   it('first list delivers everything and sets the revision', () => {
     const v = new SyncerView();
     expect(v.revision).toBe('0');
-    expect(v.applyList([item('/a', '2'), item('/b', '3')], '5')).toEqual([item('/a', '2'), item('/b', '3')]);
+    expect(v.applyList([item('/a', '2'), item('/b', '3')], '5')).toEqual([
+      item('/a', '2'),
+      item('/b', '3'),
+    ]);
     expect(v.revision).toBe('5');
   });
 
@@ -27,7 +44,12 @@ describe('SyncerView', () => {
       after: [item('/a', '7')],
       want: [item('/a', '7')],
     },
-    { name: 'everything vanished', before: [item('/a', '2')], after: [], want: [{ key: '/a', value: null, modRevision: '10' }] },
+    {
+      name: 'everything vanished',
+      before: [item('/a', '2')],
+      after: [],
+      want: [{ key: '/a', value: null, modRevision: '10' }],
+    },
   ])('re-list diff: $name', ({ before, after, want }) => {
     const v = new SyncerView();
     v.applyList(before, '5');

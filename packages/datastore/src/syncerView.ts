@@ -56,7 +56,8 @@ export class SyncerView {
       const mod = BigInt(ev.modRevision);
       if (mod <= this.rev) continue; // already covered by a list or an earlier batch
       if (ev.type === 'Delete') {
-        if (this.known.delete(ev.key)) out.push({ key: ev.key, value: null, modRevision: ev.modRevision });
+        if (this.known.delete(ev.key))
+          out.push({ key: ev.key, value: null, modRevision: ev.modRevision });
       } else {
         this.known.set(ev.key, mod);
         out.push({ key: ev.key, value: ev.value ?? '', modRevision: ev.modRevision });

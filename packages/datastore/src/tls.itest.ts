@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EtcdClient } from './client.js';
 import { Syncer } from './syncer.js';
-import { generateTestCerts, recordView, startEtcd, waitFor, type TestCerts, type TestEtcd } from './testing/index.js';
+import {
+  generateTestCerts,
+  recordView,
+  startEtcd,
+  waitFor,
+  type TestCerts,
+  type TestEtcd,
+} from './testing/index.js';
 
 const run = promisify(execFile);
 const ValueSchema = z.object({ n: z.number() });
@@ -17,7 +24,12 @@ describe('TLS with client certificate authentication', () => {
   beforeAll(async () => {
     certs = await generateTestCerts();
     etcd = await startEtcd({
-      tls: { caFile: certs.caFile, certFile: certs.serverCertFile, keyFile: certs.serverKeyFile, clientCertAuth: true },
+      tls: {
+        caFile: certs.caFile,
+        certFile: certs.serverCertFile,
+        keyFile: certs.serverKeyFile,
+        clientCertAuth: true,
+      },
     });
   });
   afterAll(async () => {
@@ -51,7 +63,11 @@ describe('TLS with client certificate authentication', () => {
   });
 
   it('is refused without a client certificate', async () => {
-    const client = EtcdClient.connect({ endpoints: etcd.endpoints, caFile: certs.caFile, requestTimeoutMs: 2000 });
+    const client = EtcdClient.connect({
+      endpoints: etcd.endpoints,
+      caFile: certs.caFile,
+      requestTimeoutMs: 2000,
+    });
     try {
       const err: unknown = await client.getRaw('/tls/a').catch((e: unknown) => e);
       expect(isPalisadeError(err, 'UNAVAILABLE')).toBe(true);
@@ -64,7 +80,11 @@ describe('TLS with client certificate authentication', () => {
 describe('username/password authentication', () => {
   let etcd: TestEtcd;
   const ctl = async (...args: string[]): Promise<string> =>
-    (await run('etcdctl', ['--endpoints', etcd.endpoints[0]!, ...args], { env: { ...process.env, ETCDCTL_API: '3' } })).stdout;
+    (
+      await run('etcdctl', ['--endpoints', etcd.endpoints[0]!, ...args], {
+        env: { ...process.env, ETCDCTL_API: '3' },
+      })
+    ).stdout;
 
   beforeAll(async () => {
     etcd = await startEtcd();
@@ -80,7 +100,11 @@ describe('username/password authentication', () => {
   });
 
   it('does CRUD and syncs with a username and password', async () => {
-    const client = EtcdClient.connect({ endpoints: etcd.endpoints, username: 'palisade', password: 's3cret' });
+    const client = EtcdClient.connect({
+      endpoints: etcd.endpoints,
+      username: 'palisade',
+      password: 's3cret',
+    });
     const rec = recordView();
     const syncer = new Syncer({ client, prefix: '/auth/', callbacks: rec });
     try {
@@ -98,7 +122,11 @@ describe('username/password authentication', () => {
   });
 
   it('reports a wrong password', async () => {
-    const client = EtcdClient.connect({ endpoints: etcd.endpoints, username: 'palisade', password: 'wrong' });
+    const client = EtcdClient.connect({
+      endpoints: etcd.endpoints,
+      username: 'palisade',
+      password: 'wrong',
+    });
     try {
       const err: unknown = await client.getRaw('/auth/a').catch((e: unknown) => e);
       expect(isPalisadeError(err, 'UNAVAILABLE')).toBe(true);

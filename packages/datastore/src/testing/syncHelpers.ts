@@ -42,7 +42,10 @@ export async function waitFor(
 }
 
 /** etcd's content under a prefix as a Map (key → raw value). */
-export async function etcdContent(client: EtcdClient, prefix: string): Promise<Map<string, string>> {
+export async function etcdContent(
+  client: EtcdClient,
+  prefix: string,
+): Promise<Map<string, string>> {
   const { items } = await client.listRaw(prefix);
   return new Map(items.map((i) => [i.key, i.value ?? '']));
 }

@@ -25,12 +25,34 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 }
 
 async function issue(dir: string, name: string, cn: string, ext: string): Promise<void> {
-  await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`], dir);
-  await openssl(['req', '-new', '-key', `${name}.key`, '-subj', `/CN=${cn}`, '-out', `${name}.csr`], dir);
+  await openssl(
+    ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`],
+    dir,
+  );
+  await openssl(
+    ['req', '-new', '-key', `${name}.key`, '-subj', `/CN=${cn}`, '-out', `${name}.csr`],
+    dir,
+  );
   await writeFile(path.join(dir, `${name}.ext`), ext);
   await openssl(
-    ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-sha256',
-      '-extfile', `${name}.ext`, '-out', `${name}.crt`],
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-sha256',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.crt`,
+    ],
     dir,
   );
 }
@@ -40,7 +62,20 @@ export async function generateTestCerts(opts: { clientCn?: string } = {}): Promi
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pal-certs-'));
   await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key'], dir);
   await openssl(
-    ['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=palisade-test-ca', '-days', '2', '-sha256', '-out', 'ca.crt'],
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      'ca.key',
+      '-subj',
+      '/CN=palisade-test-ca',
+      '-days',
+      '2',
+      '-sha256',
+      '-out',
+      'ca.crt',
+    ],
     dir,
   );
   await issue(
