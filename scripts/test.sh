@@ -9,6 +9,6 @@ step typecheck;   pnpm -s typecheck
 step build;       pnpm -s build
 step unit;        pnpm -s vitest run --project unit
 step integration; pnpm -s vitest run --project integration
-if [ -d e2e/scenarios ] && [ -f e2e/src/cli.ts ]; then
-  step "e2e scenarios"; pnpm -s e2e run e2e/scenarios /work/shared/scenarios/examples 2>/dev/null || pnpm -s e2e run e2e/scenarios
-fi
+step "e2e scenarios"
+# Components run from the build output (fast start-up); the shared examples live in e2e/scenarios/examples.
+PALISADE_E2E_DIST=1 pnpm -s e2e run e2e/scenarios

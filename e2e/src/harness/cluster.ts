@@ -89,7 +89,9 @@ export class Cluster {
     const c = new Cluster({ ...options, prefix, logDir }, runDir, etcd, etcdClient, kubeApi, kubeconfigPath, new KubeClient(kubeconfigPath), topology);
     await c.startEtcdSocket();
     await c.startController();
+    const controllerReady = c.waitForController();
     await c.ensureNodes(options.nodes);
+    await controllerReady;
     return c;
   }
 
@@ -125,6 +127,13 @@ export class Cluster {
       ...extraArgs,
     ]);
     this.controller = startProcess({ name: 'controller', cmd, args, logPath: path.join(this.opts.logDir, 'controller.log') });
+  }
+
+  /** Resolves once the controller leads and its informers have synced. */
+  async waitForController(timeoutMs = 60_000): Promise<void> {
+    const ctl = this.controller;
+    if (!ctl) throw new Error('no controller started');
+    await Promise.all([ctl.waitFor(/leading: reconciling etcd/, timeoutMs), ctl.waitFor(/all informers synced/, timeoutMs)]);
   }
 
   async ensureNodes(count: number): Promise<void> {
