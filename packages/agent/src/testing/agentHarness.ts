@@ -212,13 +212,13 @@ export class AgentProcess {
   }
 
   /** Waits for a log line matching `pred`. */
-  async waitFor(pred: (l: LogLine) => boolean, timeoutMs = 30_000): Promise<LogLine> {
+  async waitFor(pred: (l: LogLine) => boolean, timeoutMs = 60_000): Promise<LogLine> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.lines.find(pred);
       if (found) return found;
       if (Date.now() > deadline)
-        throw new Error(`timed out waiting for a log line; last lines:\n${this.lines.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`);
+        throw new Error(`timed out waiting for a log line (pid ${this.child.pid}, exit ${this.child.exitCode}); last lines:\n${this.lines.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 100);
         this.listeners.push(() => {
