@@ -33,8 +33,14 @@ interface Query {
 
 type Namespaced = { metadata: { namespace: string; name: string } };
 
+const byNsName = (a: Stored<Namespaced>, b: Stored<Namespaced>): number =>
+  a.value.metadata.namespace.localeCompare(b.value.metadata.namespace) ||
+  a.value.metadata.name.localeCompare(b.value.metadata.name);
+const byKey = (a: Stored<unknown>, b: Stored<unknown>): number => a.key.localeCompare(b.key);
+
+/** Namespace, then name: the order of tables and of -o yaml|json. */
 function filterNamespaced<T extends Namespaced>(items: Stored<T>[], q: Query, keep: (v: T) => boolean): Stored<T>[] {
-  return items.filter(
+  return [...items].sort(byNsName).filter(
     (s) =>
       (q.namespace === null || s.value.metadata.namespace === q.namespace) &&
       (q.name === undefined || s.value.metadata.name === q.name) &&
@@ -66,7 +72,7 @@ function select(view: ModelView, q: Query): Selection {
       return { count: items.length, raws: items, table: (f, now) => endpointTable(items.map((s) => s.value), tableOpts(f, now)) };
     }
     case 'namespaces': {
-      const items = view.data.namespaces.filter(
+      const items = [...view.data.namespaces].sort(byKey).filter(
         (s) => (q.name === undefined || s.value.metadata.name === q.name) && (sel === null || matchSelector(sel, s.value.spec.labels)),
       );
       return { count: items.length, raws: items, table: () => namespaceTable(items.map((s) => s.value)) };
@@ -78,14 +84,10 @@ function select(view: ModelView, q: Query): Selection {
         (r) => (q.name === undefined || r.name === q.name) && (sel === null || hosting.has(r.name)),
       );
       const names = new Set(rows.map((r) => r.name));
-      const raws = view.data.agents.filter((a) => names.has(a.value.metadata.name));
+      const raws = [...view.data.agents].sort(byKey).filter((a) => names.has(a.value.metadata.name));
       return { count: rows.length, raws, table: (_f, now) => nodeTable(rows, { now }) };
     }
   }
-}
-
-function sortStored<T>(items: Stored<T>[]): Stored<T>[] {
-  return [...items].sort((a, b) => a.key.localeCompare(b.key));
 }
 
 function notFound(q: Query, data: ModelData): PalisadeError {
@@ -106,7 +108,7 @@ export function runGet(ctx: CliContext, data: ModelData, q: Query, format: Outpu
   // A node without an agent has a table row (MISSING) but no stored object.
   if (q.name !== undefined && (asDocuments ? raws.length : count) === 0) throw notFound(q, data);
   if (asDocuments) {
-    const texts = sortStored(raws).map((s) => s.raw);
+    const texts = raws.map((s) => s.raw);
     if (texts.length === 0 && format === 'yaml') return;
     ctx.out.out(format === 'json' ? jsonDocuments(texts, q.name !== undefined) : yamlDocuments(texts));
     return;

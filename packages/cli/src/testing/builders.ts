@@ -1,13 +1,14 @@
 /** Small builders for CLI tests: model objects the way the controller writes them. */
 import {
   API_VERSION,
+  AgentStatusSchema,
   EndpointSchema,
   NamespaceSchema,
   PolicySchema,
   peerSelector,
   policySelector,
 } from '@palisade/model';
-import type { Endpoint, EndpointInput, LabelSelector, NamespaceInput, Namespace, Policy, PolicyInput } from '@palisade/model';
+import type { AgentStatus, Endpoint, EndpointInput, LabelSelector, NamespaceInput, Namespace, Policy, PolicyInput } from '@palisade/model';
 import type { ModelData, Stored } from '../view/modelView.js';
 import { ModelView } from '../view/modelView.js';
 
@@ -115,4 +116,30 @@ export function makeData(parts: {
 
 export function makeView(parts: Parameters<typeof makeData>[0]): ModelView {
   return new ModelView(makeData(parts));
+}
+
+type AgentTweak = (a: AgentStatus) => void;
+
+export function makeAgent(node: string, programmedRevision: string, ...tweaks: AgentTweak[]): AgentStatus {
+  const a: AgentStatus = {
+    apiVersion: API_VERSION,
+    kind: 'AgentStatus',
+    metadata: { name: node },
+    status: {
+      version: '0.1.0',
+      startedAt: '2025-01-01T00:00:00.000Z',
+      inSync: true,
+      programmedRevision,
+      counts: { endpoints: 0, localEndpoints: 0, policies: 0, chains: 0, ipsets: 0 },
+      lastApply: { time: '2025-01-01T00:00:10.000Z', durationMs: 12 },
+      lastError: null,
+      invalidKeys: {},
+    },
+  };
+  for (const t of tweaks) t(a);
+  return AgentStatusSchema.parse(a);
+}
+
+export function storedAgents(agents: AgentStatus[], rev = 1000): Stored<AgentStatus>[] {
+  return agents.map((a) => stored(`/palisade/v1/agent/${a.metadata.name}`, a, rev));
 }
