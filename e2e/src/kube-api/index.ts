@@ -40,6 +40,8 @@ export interface KubeApi {
   stats(): Record<string, number>;
   /** Stores an object skipping defaults and validation (resource: "pods", "networkpolicies", …). */
   injectRaw(resource: string, obj: unknown): KubeObject;
+  /** For tests: ends every open watch stream (as an API server restart would); clients re-watch. */
+  dropWatches(): void;
   /** The current global resourceVersion. */
   resourceVersion(): number;
 }
@@ -106,6 +108,9 @@ export async function startKubeApi(opts: KubeApiOptions = {}): Promise<KubeApi> 
     stats: () => handler.stats(),
     injectRaw: (resource, obj) => registry.injectRaw(resourceByName(resource), obj),
     resourceVersion: () => store.currentRv(),
+    dropWatches: () => {
+      for (const w of [...handler.watches]) w.close();
+    },
     stop: () => {
       stopped ??= (async () => {
         for (const w of [...handler.watches]) w.close();

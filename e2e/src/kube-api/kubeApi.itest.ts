@@ -70,20 +70,25 @@ describe('client-node informer', () => {
 
   it('relists after the watch gets 410 (compaction)', async () => {
     const core = kc.makeApiClient(CoreV1Api);
-    const errors: unknown[] = [];
     const informer = makeInformer<V1Pod>(kc, '/api/v1/namespaces/t1/pods', () => core.listNamespacedPod({ namespace: 't1' }));
-    informer.on('error', (e) => errors.push(e));
     await informer.start();
     try {
       await core.createNamespacedPod({ namespace: 't1', body: makePod('relist', 't1') });
       await waitFor(() => informer.get('relist', 't1') !== undefined);
+      const lists = api.stats()['list pods'] ?? 0;
+      // A write elsewhere moves the compaction point past the informer's last revision.
+      await call(api.url, 'POST', '/api/v1/namespaces', makeNamespace('elsewhere'));
       api.compact();
+      api.dropWatches();
+      // The re-watch from the informer's revision gets 410 Expired, so it lists again.
+      await waitFor(() => (api.stats()['list pods'] ?? 0) > lists);
       await core.deleteNamespacedPod({ name: 'relist', namespace: 't1' });
       await waitFor(() => informer.get('relist', 't1') === undefined);
     } finally {
       await informer.stop();
     }
   });
+
   it('typed read-modify-replace round-trips (client-node re-encodes timestamps)', async () => {
     const core = kc.makeApiClient(CoreV1Api);
     await core.createNamespacedPod({ namespace: 't1', body: makePod('typed', 't1') });
@@ -268,5 +273,18 @@ describe('REST semantics', () => {
     const got = await call(api.url, 'GET', `${netpolPath('t1')}/raw`);
     expect(got.body.spec.ingress[0].ports[0]).toEqual({ port: 70000 });
     expect(api.stats()['create networkpolicies']).toBeGreaterThan(0);
+  });
+});
+
+describe('lifecycle', () => {
+  it('stop() ends open watches and frees the port', async () => {
+    const other = await startKubeApi({ bootstrapNamespaces: false });
+    const pending = collectWatch(other.url, '/api/v1/namespaces?watch=true', { timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 100));
+    await other.stop();
+    const r = await pending;
+    expect(r.ended).toBe(true);
+    expect(r.events).toEqual([]);
+    await expect(fetch(`${other.url}/version`)).rejects.toThrow();
   });
 });

@@ -51,10 +51,13 @@ function parseLabelSelector(sel: string): LabelRequirement[] {
   while (i < tokens.length) {
     let t = tokens[i] ?? '';
     if (t === '!') {
-      reqs.push({ key: tokens[i + 1] ?? '', op: '!exists', values: [] });
+      const key = tokens[i + 1] ?? '';
+      if (!/^[^\s(),=!<>]+$/.test(key)) throw badRequest(`unable to parse requirement: found '${key}', expected: identifier after '!' in "${sel}"`);
+      reqs.push({ key, op: '!exists', values: [] });
       i += 2;
     } else {
       const key = t;
+      if (!/^[^\s(),=!<>]+$/.test(key)) throw badRequest(`unable to parse requirement: found '${key}', expected: identifier in "${sel}"`);
       t = tokens[i + 1] ?? ',';
       if (t === ',') {
         reqs.push({ key, op: 'exists', values: [] });
