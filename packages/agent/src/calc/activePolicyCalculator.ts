@@ -12,7 +12,12 @@
  */
 import type { Policy } from '@palisade/model';
 import type { ObjectRef } from '../messages.js';
-import { refKey, type IndexedEndpoint, type LabelIndex, type SelectorConsumer } from './labelIndex.js';
+import {
+  refKey,
+  type IndexedEndpoint,
+  type LabelIndex,
+  type SelectorConsumer,
+} from './labelIndex.js';
 import type { ParsedSelector, SelectorCache } from './selectorCache.js';
 
 export interface ActivePolicyListener {
@@ -54,7 +59,8 @@ export class ActivePolicyCalculator implements SelectorConsumer {
 
   get activeCount(): number {
     let n = 0;
-    for (const entry of this.bySelector.values()) if (entry.local.size > 0) n += entry.policies.size;
+    for (const entry of this.bySelector.values())
+      if (entry.local.size > 0) n += entry.policies.size;
     return n;
   }
 
@@ -84,7 +90,12 @@ export class ActivePolicyCalculator implements SelectorConsumer {
 
     let isActive = false;
     if (value !== null && selector !== null) {
-      const rec: PolicyRecord = { ref: { ...ref }, policy: value, selector: selector.text, fingerprint };
+      const rec: PolicyRecord = {
+        ref: { ...ref },
+        policy: value,
+        selector: selector.text,
+        fingerprint,
+      };
       this.policies.set(key, rec);
       this.attach(key, selector);
       const entry = this.bySelector.get(selector.text);

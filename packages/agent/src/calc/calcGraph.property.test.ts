@@ -5,7 +5,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { matchSelector, parseSelector, selectorLabels, type Endpoint, type Labels, type Policy } from '@palisade/model';
+import {
+  matchSelector,
+  parseSelector,
+  selectorLabels,
+  type Endpoint,
+  type Labels,
+  type Policy,
+} from '@palisade/model';
 import { CalcGraph, type CalcInput } from './index.js';
 import { DataplaneModel, type ModelState } from './testing/dataplaneModel.js';
 import { LOCAL_NODE, VARIANTS, universe } from './testing/smallUniverse.js';
@@ -16,13 +23,15 @@ const OBJECTS = universe();
 type World = number[];
 
 function inputsOf(world: World): CalcInput[] {
-  return OBJECTS.flatMap((o) => (world[o.id] !== undefined && world[o.id]! >= 0 ? [o.variant(world[o.id]!)] : []));
+  return OBJECTS.flatMap((o) =>
+    world[o.id] !== undefined && world[o.id]! >= 0 ? [o.variant(world[o.id]!)] : [],
+  );
 }
 
 function update(id: number, v: number): CalcInput {
   const obj = OBJECTS[id]!;
   const input = obj.variant(Math.max(v, 0));
-  return v < 0 ? ({ ...input, value: null } as CalcInput) : input;
+  return v < 0 ? { ...input, value: null } : input;
 }
 
 function cleanReplay(world: World): ModelState {
@@ -47,13 +56,23 @@ function naiveCheck(world: World, state: ModelState): void {
   const labels = (e: Endpoint): Labels =>
     selectorLabels(e.spec.labels, e.metadata.namespace, nsLabels.get(e.metadata.namespace) ?? {});
   const local = endpoints.filter((e) => e.spec.node === LOCAL_NODE);
-  expect(Object.keys(state.endpoints).sort()).toEqual(local.map((e) => `${e.metadata.namespace}/${e.metadata.name}`).sort());
-  const active = policies.filter((p) => local.some((e) => matchSelector(parseSelector(p.spec.selector), labels(e))));
-  expect(Object.keys(state.policies).sort()).toEqual(active.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort());
+  expect(Object.keys(state.endpoints).sort()).toEqual(
+    local.map((e) => `${e.metadata.namespace}/${e.metadata.name}`).sort(),
+  );
+  const active = policies.filter((p) =>
+    local.some((e) => matchSelector(parseSelector(p.spec.selector), labels(e))),
+  );
+  expect(Object.keys(state.policies).sort()).toEqual(
+    active.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort(),
+  );
   for (const [key, members] of Object.entries(state.sets)) {
     if (!key.startsWith('s:')) continue;
     const expr = parseSelector(key.slice(2));
-    const expected = [...new Set(endpoints.filter((e) => matchSelector(expr, labels(e))).flatMap((e) => e.spec.ips))];
+    const expected = [
+      ...new Set(
+        endpoints.filter((e) => matchSelector(expr, labels(e))).flatMap((e) => e.spec.ips),
+      ),
+    ];
     expect(members, key).toEqual(expected.sort());
   }
 }
@@ -96,16 +115,22 @@ function run(script: Script): void {
 const n = OBJECTS.length;
 const scriptArb: fc.Arbitrary<Script> = fc.record({
   final: fc.array(fc.integer({ min: -1, max: VARIANTS - 1 }), { minLength: n, maxLength: n }),
-  noise: fc.array(fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: -1, max: VARIANTS - 1 })), {
-    maxLength: 40,
-  }),
+  noise: fc.array(
+    fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: -1, max: VARIANTS - 1 })),
+    {
+      maxLength: 40,
+    },
+  ),
   seed: fc.integer(),
   flushEvery: fc.integer({ min: 1, max: 20 }),
 });
 
 describe('CalcGraph order independence', () => {
   it('ends where a clean replay of the final state ends, through safe flushes', () => {
-    fc.assert(fc.property(scriptArb, (s) => run(s)), { numRuns: 200 });
+    fc.assert(
+      fc.property(scriptArb, (s) => run(s)),
+      { numRuns: 200 },
+    );
   }, 120_000);
 
   it('survives churn through every variant of every object', () => {

@@ -61,7 +61,12 @@ export class CalcGraph {
         onEndpointPoliciesChanged: (key) => this.resolver.markDirty(key),
       },
     });
-    this.resolver = new PolicyResolver({ nodeName: this.nodeName, labels, active: this.active, sequencer });
+    this.resolver = new PolicyResolver({
+      nodeName: this.nodeName,
+      labels,
+      active: this.active,
+      sequencer,
+    });
   }
 
   onUpdate(input: CalcInput): void {
@@ -118,10 +123,15 @@ export class CalcGraph {
     const isLocal = cur?.node === this.nodeName;
     if (isLocal) this.local.add(key);
     else this.local.delete(key);
-    if (wasLocal || isLocal) this.resolver.markDirty(key, { namespace: ref.namespace, name: ref.name });
+    if (wasLocal || isLocal)
+      this.resolver.markDirty(key, { namespace: ref.namespace, name: ref.name });
   }
 
-  private reindexIps(key: string, prev: IndexedEndpoint | undefined, cur: IndexedEndpoint | undefined): void {
+  private reindexIps(
+    key: string,
+    prev: IndexedEndpoint | undefined,
+    cur: IndexedEndpoint | undefined,
+  ): void {
     for (const ip of prev?.ips ?? []) {
       const holders = this.byIp.get(ip);
       if (holders?.delete(key) && holders.size === 0) this.byIp.delete(ip);

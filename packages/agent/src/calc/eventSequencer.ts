@@ -41,7 +41,8 @@ interface Pending<T> {
   value: T | null;
 }
 
-const byKey = <T>(a: [string, T], b: [string, T]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+const byKey = <T>(a: [string, T], b: [string, T]): number =>
+  a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 const sorted = (xs: Iterable<string>): string[] => [...xs].sort();
 
 export class EventSequencer {
@@ -60,7 +61,14 @@ export class EventSequencer {
       st.live = true;
       st.members = new Set();
     } else {
-      this.sets.set(key, { id, live: true, flushed: false, members: new Set(), delta: new Map(), snapshot: null });
+      this.sets.set(key, {
+        id,
+        live: true,
+        flushed: false,
+        members: new Set(),
+        delta: new Map(),
+        snapshot: null,
+      });
     }
     this.dirtySets.add(key);
   }
@@ -94,8 +102,16 @@ export class EventSequencer {
     this.changeMember(id, member, -1);
   }
 
-  policyUpdated(ref: ObjectRef, rules: { inbound: RuleSpec[] | null; outbound: RuleSpec[] | null }): void {
-    const value: PolicyUpdate = { type: 'PolicyUpdate', policy: ref, inbound: rules.inbound, outbound: rules.outbound };
+  policyUpdated(
+    ref: ObjectRef,
+    rules: { inbound: RuleSpec[] | null; outbound: RuleSpec[] | null },
+  ): void {
+    const value: PolicyUpdate = {
+      type: 'PolicyUpdate',
+      policy: ref,
+      inbound: rules.inbound,
+      outbound: rules.outbound,
+    };
     this.pendingPolicies.set(`${ref.namespace}/${ref.name}`, { ref, value });
   }
 
@@ -114,10 +130,14 @@ export class EventSequencer {
 
   flush(): CalcMessage[] {
     const sets = this.flushSets();
-    const policies = this.flushObjects(this.pendingPolicies, this.flushedPolicies, (ref): PolicyRemove => ({
-      type: 'PolicyRemove',
-      policy: ref,
-    }));
+    const policies = this.flushObjects(
+      this.pendingPolicies,
+      this.flushedPolicies,
+      (ref): PolicyRemove => ({
+        type: 'PolicyRemove',
+        policy: ref,
+      }),
+    );
     const endpoints = this.flushObjects(this.pendingEndpoints, this.flushedEndpoints, (ref) => ({
       type: 'EndpointRemove' as const,
       endpoint: ref,

@@ -49,7 +49,8 @@ export class IpSetCalculator implements SelectorConsumer {
     const siblings = this.bySelector.get(text);
     if (siblings) {
       siblings.add(key);
-      for (const ep of this.deps.labels.matching(text)) contributions(def, ep).forEach((m) => this.add(rec, m));
+      for (const ep of this.deps.labels.matching(text))
+        contributions(def, ep).forEach((m) => this.add(rec, m));
     } else {
       this.bySelector.set(text, new Set([key]));
       // Replays the current matches through matchStarted.

@@ -8,18 +8,28 @@
  * makes every change a diff against the stored state: duplicates are no-ops and the
  * consumers only ever hear about real transitions.
  *
- * Cost: an endpoint change evaluates only the selectors whose index hint it carries
+ * Cost: an endpoint change evaluates only the selectors hinted by one of its labels
  * (plus the few with no hint); a new selector evaluates only the endpoints carrying
- * its hint. Nothing scales with policies × rules.
+ * its hint. Namespace-level pairs (`ns:*`, `pal:namespace`) are looked up through the
+ * namespaces rather than posted per endpoint, so a namespace change touches no index.
  *
  * Consumers register per selector and are told of matches starting, stopping, or a
  * still-matching endpoint's data (IPs, ports, node) changing. Starts are delivered
  * before stops so reference counts downstream never dip to zero transiently.
  */
-import { matchSelector, selectorLabels, type Endpoint, type Labels, type NamedPort } from '@palisade/model';
+import {
+  NAMESPACE_LABEL_PREFIX,
+  NAMESPACE_NAME_LABEL,
+  matchSelector,
+  selectorLabels,
+  type Endpoint,
+  type Labels,
+  type NamedPort,
+} from '@palisade/model';
 import type { ObjectRef } from '../messages.js';
+import { PairIndex } from './pairIndex.js';
 import type { ParsedSelector } from './selectorCache.js';
-import { labelPairs, selectorHint } from './selectorHints.js';
+import { selectorHint, type LabelPair } from './selectorHints.js';
 
 export interface IndexedEndpoint {
   readonly key: string;
@@ -40,7 +50,6 @@ interface EndpointRecord {
   podLabels: Labels;
   /** Effective labels, as selectors see them. */
   labels: Labels;
-  pairs: string[];
   matches: Set<string>;
   /** Of the spec: an identical re-send is a no-op. */
   fingerprint: string;
@@ -48,24 +57,13 @@ interface EndpointRecord {
 
 interface SelectorRecord {
   expr: ParsedSelector['expr'];
-  hint: string[] | null;
+  hint: LabelPair[] | null;
   consumers: Set<SelectorConsumer>;
   matches: Set<string>;
 }
 
 export function refKey(ref: ObjectRef): string {
   return `${ref.namespace}/${ref.name}`;
-}
-
-function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (set) set.add(value);
-  else map.set(key, new Set([value]));
-}
-
-function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (set?.delete(value) && set.size === 0) map.delete(key);
 }
 
 function sameData(a: IndexedEndpoint, b: IndexedEndpoint): boolean {
@@ -81,11 +79,13 @@ export class LabelIndex {
   private readonly endpoints = new Map<string, EndpointRecord>();
   private readonly namespaceLabels = new Map<string, Labels>();
   private readonly namespaceMembers = new Map<string, Set<string>>();
-  /** label pair → endpoints carrying it */
-  private readonly postings = new Map<string, Set<string>>();
+  /** pod label pair → endpoint keys */
+  private readonly podPairs = new PairIndex<string>();
+  /** namespace label pair (unprefixed) → namespace names */
+  private readonly namespacePairs = new PairIndex<string>();
   private readonly selectors = new Map<string, SelectorRecord>();
-  /** label pair → selectors hinted by it */
-  private readonly hinted = new Map<string, Set<string>>();
+  /** hint pair → selector texts */
+  private readonly hinted = new PairIndex<string>();
   private readonly unhinted = new Set<string>();
 
   get size(): number {
@@ -125,37 +125,50 @@ export class LabelIndex {
       ports: value.spec.ports.map((p) => ({ ...p })),
     };
     const podLabels = { ...value.spec.labels };
-    if (old) {
-      old.fingerprint = fingerprint;
-      old.podLabels = podLabels;
-      this.reevaluate(old, ep);
+    if (!old) {
+      const rec: EndpointRecord = { ep, podLabels, labels: {}, matches: new Set(), fingerprint };
+      this.endpoints.set(key, rec);
+      this.podPairs.addAll(podLabels, key);
+      this.addMember(ref.namespace, key);
+      this.reevaluate(rec, ep, true);
       return;
     }
-    const rec: EndpointRecord = { ep, podLabels, labels: {}, pairs: [], matches: new Set(), fingerprint };
-    this.endpoints.set(key, rec);
-    addTo(this.namespaceMembers, ref.namespace, key);
-    this.reevaluate(rec, ep);
+    old.fingerprint = fingerprint;
+    const labelsChanged = JSON.stringify(old.podLabels) !== JSON.stringify(podLabels);
+    if (labelsChanged) {
+      this.podPairs.removeAll(old.podLabels, key);
+      this.podPairs.addAll(podLabels, key);
+      old.podLabels = podLabels;
+    }
+    this.reevaluate(old, ep, labelsChanged);
   }
 
   setNamespace(name: string, labels: Labels | null): void {
     const old = this.namespaceLabels.get(name) ?? {};
-    const cur = labels ?? {};
-    if (labels === null) this.namespaceLabels.delete(name);
-    else this.namespaceLabels.set(name, { ...labels });
+    const cur = labels === null ? {} : { ...labels };
     if (JSON.stringify(old) === JSON.stringify(cur)) return;
+    this.namespacePairs.removeAll(old, name);
+    this.namespacePairs.addAll(cur, name);
+    if (labels === null) this.namespaceLabels.delete(name);
+    else this.namespaceLabels.set(name, cur);
     for (const key of [...(this.namespaceMembers.get(name) ?? [])]) {
       const rec = this.endpoints.get(key);
-      if (rec) this.reevaluate(rec, rec.ep);
+      if (rec) this.reevaluate(rec, rec.ep, true);
     }
   }
 
   addSelector(sel: ParsedSelector, consumer: SelectorConsumer): void {
     let rec = this.selectors.get(sel.text);
     if (!rec) {
-      rec = { expr: sel.expr, hint: selectorHint(sel.expr), consumers: new Set(), matches: new Set() };
+      rec = {
+        expr: sel.expr,
+        hint: selectorHint(sel.expr),
+        consumers: new Set(),
+        matches: new Set(),
+      };
       this.selectors.set(sel.text, rec);
       if (rec.hint === null) this.unhinted.add(sel.text);
-      else rec.hint.forEach((p) => addTo(this.hinted, p, sel.text));
+      else for (const [k, v] of rec.hint) this.hinted.add(k, v, sel.text);
       this.populate(sel.text, rec);
     }
     if (rec.consumers.has(consumer)) return;
@@ -172,14 +185,35 @@ export class LabelIndex {
     if (!rec?.consumers.delete(consumer) || rec.consumers.size > 0) return;
     for (const key of rec.matches) this.endpoints.get(key)?.matches.delete(text);
     if (rec.hint === null) this.unhinted.delete(text);
-    else rec.hint.forEach((p) => removeFrom(this.hinted, p, text));
+    else for (const [k, v] of rec.hint) this.hinted.remove(k, v, text);
     this.selectors.delete(text);
   }
 
+  private addMember(namespace: string, key: string): void {
+    const members = this.namespaceMembers.get(namespace);
+    if (members) members.add(key);
+    else this.namespaceMembers.set(namespace, new Set([key]));
+  }
+
+  /** Endpoints whose effective labels may hold the pair. */
+  private candidates(hint: LabelPair[]): Set<string> {
+    const out = new Set<string>();
+    const addAll = (keys: Iterable<string> | undefined): void => {
+      for (const key of keys ?? []) out.add(key);
+    };
+    for (const [k, v] of hint) {
+      addAll(this.podPairs.get(k, v));
+      if (k === NAMESPACE_NAME_LABEL) addAll(this.namespaceMembers.get(v));
+      else if (k.startsWith(NAMESPACE_LABEL_PREFIX))
+        for (const ns of this.namespacePairs.get(k.slice(NAMESPACE_LABEL_PREFIX.length), v) ?? [])
+          addAll(this.namespaceMembers.get(ns));
+    }
+    return out;
+  }
+
   private populate(text: string, rec: SelectorRecord): void {
-    const candidates: Iterable<string> =
-      rec.hint === null ? this.endpoints.keys() : new Set(rec.hint.flatMap((p) => [...(this.postings.get(p) ?? [])]));
-    for (const key of candidates) {
+    const keys = rec.hint === null ? this.endpoints.keys() : this.candidates(rec.hint);
+    for (const key of keys) {
       const ep = this.endpoints.get(key);
       if (ep && matchSelector(rec.expr, ep.labels)) {
         rec.matches.add(key);
@@ -188,24 +222,28 @@ export class LabelIndex {
     }
   }
 
+  /** The registered selectors matching `labels`, trying only hinted candidates. */
+  private evaluate(labels: Labels): Set<string> {
+    const matches = new Set<string>();
+    const tried = new Set<string>();
+    const consider = (text: string): void => {
+      if (tried.has(text)) return;
+      tried.add(text);
+      const sel = this.selectors.get(text);
+      if (sel && matchSelector(sel.expr, labels)) matches.add(text);
+    };
+    this.unhinted.forEach(consider);
+    for (const k in labels) this.hinted.get(k, labels[k] as string)?.forEach(consider);
+    return matches;
+  }
 
-  /** Re-indexes `rec` under its current labels and tells consumers what changed. */
-  private reevaluate(rec: EndpointRecord, ep: IndexedEndpoint): void {
-    const ns = ep.ref.namespace;
-    const labels = selectorLabels(rec.podLabels, ns, this.namespaceLabels.get(ns) ?? {});
-    rec.labels = labels;
-    const pairs = labelPairs(labels);
-
-    // Matches follow selector registrations incrementally, so unchanged labels keep them.
-    const sameLabels = rec.pairs.length === pairs.length && rec.pairs.every((p, i) => p === pairs[i]);
-    const matches = sameLabels ? new Set(rec.matches) : this.evaluate(labels, pairs);
-
-    if (!sameLabels) {
-      const next = new Set(pairs);
-      const old = new Set(rec.pairs);
-      for (const p of rec.pairs) if (!next.has(p)) removeFrom(this.postings, p, ep.key);
-      for (const p of pairs) if (!old.has(p)) addTo(this.postings, p, ep.key);
-      rec.pairs = pairs;
+  /** Moves `rec` to `ep` (and its current labels) and tells consumers what changed. */
+  private reevaluate(rec: EndpointRecord, ep: IndexedEndpoint, labelsChanged: boolean): void {
+    let matches = rec.matches;
+    if (labelsChanged) {
+      const ns = ep.ref.namespace;
+      rec.labels = selectorLabels(rec.podLabels, ns, this.namespaceLabels.get(ns) ?? {});
+      matches = this.evaluate(rec.labels);
     }
     const prev = rec.ep;
     const before = rec.matches;
@@ -220,6 +258,7 @@ export class LabelIndex {
         sel.consumers.forEach((c) => c.matchStarted(text, ep));
       } else if (dataChanged) sel.consumers.forEach((c) => c.matchUpdated(text, prev, ep));
     }
+    if (matches === before) return;
     for (const text of before) {
       if (matches.has(text)) continue;
       const sel = this.selectors.get(text);
@@ -229,25 +268,12 @@ export class LabelIndex {
     }
   }
 
-  /** The registered selectors matching `labels`, trying only hinted candidates. */
-  private evaluate(labels: Labels, pairs: string[]): Set<string> {
-    const matches = new Set<string>();
-    const tried = new Set<string>();
-    const consider = (text: string): void => {
-      if (tried.has(text)) return;
-      tried.add(text);
-      const sel = this.selectors.get(text);
-      if (sel && matchSelector(sel.expr, labels)) matches.add(text);
-    };
-    this.unhinted.forEach(consider);
-    for (const p of pairs) this.hinted.get(p)?.forEach(consider);
-    return matches;
-  }
-
   private deleteEndpoint(key: string, rec: EndpointRecord): void {
     this.endpoints.delete(key);
-    removeFrom(this.namespaceMembers, rec.ep.ref.namespace, key);
-    rec.pairs.forEach((p) => removeFrom(this.postings, p, key));
+    const members = this.namespaceMembers.get(rec.ep.ref.namespace);
+    if (members?.delete(key) && members.size === 0)
+      this.namespaceMembers.delete(rec.ep.ref.namespace);
+    this.podPairs.removeAll(rec.podLabels, key);
     for (const text of rec.matches) {
       const sel = this.selectors.get(text);
       if (!sel) continue;

@@ -47,7 +47,9 @@ export class PolicyResolver {
     const ep = this.deps.labels.get(key);
     if (!ep || ep.node !== this.deps.nodeName) return null;
     const policies = this.deps.active.policiesFor(this.deps.labels.matchesOf(key));
-    const unique = [...new Map(policies.map((p) => [`${p.ref.namespace}/${p.ref.name}`, p])).values()];
+    const unique = [
+      ...new Map(policies.map((p) => [`${p.ref.namespace}/${p.ref.name}`, p])).values(),
+    ];
     unique.sort(comparePolicies);
     const direction = (type: 'Ingress' | 'Egress'): DirectionSpec => {
       const applying = unique.filter((p) => p.policy.spec.types.includes(type));

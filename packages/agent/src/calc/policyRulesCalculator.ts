@@ -22,7 +22,11 @@ export class PolicyRulesCalculator {
   private readonly scanned = new Map<string, Map<string, IpSetDef>>();
 
   constructor(
-    private readonly deps: { ipsets: IpSetCalculator; sequencer: EventSequencer; selectors: SelectorCache },
+    private readonly deps: {
+      ipsets: IpSetCalculator;
+      sequencer: EventSequencer;
+      selectors: SelectorCache;
+    },
   ) {}
 
   get activeCount(): number {

@@ -9,7 +9,14 @@
 import type { PortMatch, Rule, Policy } from '@palisade/model';
 import { ALL_SELECTOR } from '@palisade/model';
 import type { PeerMatch, PortSpec, RuleSpec } from '../messages.js';
-import { cidrSet, ipSetIdOf, ipSetKey, namedPortSet, selectorSet, type IpSetDef } from './ipSetDefs.js';
+import {
+  cidrSet,
+  ipSetIdOf,
+  ipSetKey,
+  namedPortSet,
+  selectorSet,
+  type IpSetDef,
+} from './ipSetDefs.js';
 import type { ParsedSelector, SelectorCache } from './selectorCache.js';
 
 export interface ScannedPolicy {
@@ -54,7 +61,11 @@ function scanPeers(rule: Rule, ctx: ScanContext): PeerMatch[] | null {
  * selector peer for egress, plus every endpoint when the rule also admits peers that
  * are not selectors (any peer, or IP blocks), since those may still be pods.
  */
-function namedPortSources(rule: Rule, direction: 'ingress' | 'egress', ctx: ScanContext): ParsedSelector[] {
+function namedPortSources(
+  rule: Rule,
+  direction: 'ingress' | 'egress',
+  ctx: ScanContext,
+): ParsedSelector[] {
   if (direction === 'ingress') return [ctx.policySelector];
   const sources = new Map<string, ParsedSelector>();
   for (const peer of rule.peers) {
@@ -69,14 +80,22 @@ function namedPortSources(rule: Rule, direction: 'ingress' | 'egress', ctx: Scan
   return [...sources.values()];
 }
 
-function scanPort(port: PortMatch, rule: Rule, direction: 'ingress' | 'egress', ctx: ScanContext): PortSpec[] {
+function scanPort(
+  port: PortMatch,
+  rule: Rule,
+  direction: 'ingress' | 'egress',
+  ctx: ScanContext,
+): PortSpec[] {
   const protocol = port.protocol;
   if (port.port === undefined) return [{ kind: 'protocol', protocol }];
   if (typeof port.port === 'number')
     return [{ kind: 'range', protocol, port: port.port, endPort: port.endPort ?? port.port }];
   const portName = port.port;
   return namedPortSources(rule, direction, ctx).map((selector) => {
-    const def = use(ctx, namedPortSet({ selector, protocol, portName, destination: direction === 'ingress' }));
+    const def = use(
+      ctx,
+      namedPortSet({ selector, protocol, portName, destination: direction === 'ingress' }),
+    );
     return { kind: 'named', protocol, set: ipSetIdOf(def) };
   });
 }
@@ -85,12 +104,17 @@ function scanRule(rule: Rule, direction: 'ingress' | 'egress', ctx: ScanContext)
   return {
     action: rule.action,
     peers: scanPeers(rule, ctx),
-    ports: rule.ports.length === 0 ? null : rule.ports.flatMap((p) => scanPort(p, rule, direction, ctx)),
+    ports:
+      rule.ports.length === 0 ? null : rule.ports.flatMap((p) => scanPort(p, rule, direction, ctx)),
   };
 }
 
 export function scanPolicy(policy: Policy, selectors: SelectorCache): ScannedPolicy {
-  const ctx: ScanContext = { selectors, policySelector: selectors.policySelector(policy), sets: new Map() };
+  const ctx: ScanContext = {
+    selectors,
+    policySelector: selectors.policySelector(policy),
+    sets: new Map(),
+  };
   const { spec } = policy;
   const failed = spec.error !== undefined;
   const direction = (type: 'Ingress' | 'Egress', rules: Rule[]): RuleSpec[] | null => {

@@ -50,7 +50,11 @@ export class SelectorCache {
   policySelector(policy: Policy): ParsedSelector {
     const parsed = this.parse(policy.spec.selector);
     if (parsed !== null) return parsed;
-    const expr: SelectorExpr = { op: 'eq', key: NAMESPACE_NAME_LABEL, value: policy.metadata.namespace };
+    const expr: SelectorExpr = {
+      op: 'eq',
+      key: NAMESPACE_NAME_LABEL,
+      value: policy.metadata.namespace,
+    };
     return { text: `${NAMESPACE_NAME_LABEL} == ${quoteSelectorValue(expr.value)}`, expr };
   }
 }

@@ -3,33 +3,26 @@
  * selector to match. They let the LabelIndex evaluate only plausible selectors for an
  * endpoint, and only plausible endpoints for a new selector, instead of every pair.
  */
-import { NAMESPACE_NAME_LABEL, type Labels, type SelectorExpr } from '@palisade/model';
+import { NAMESPACE_NAME_LABEL, type SelectorExpr } from '@palisade/model';
 
-/** One label pair as a map key. NUL cannot appear in a label key. */
-export function pairKey(key: string, value: string): string {
-  return `${key}\u0000${value}`;
-}
-
-export function labelPairs(labels: Labels): string[] {
-  return Object.entries(labels).map(([k, v]) => pairKey(k, v));
-}
+export type LabelPair = readonly [key: string, value: string];
 
 /** Fewer pairs is more selective; a namespace pair wins ties (namespaces are many and small). */
-function better(a: string[], b: string[]): boolean {
+function better(a: LabelPair[], b: LabelPair[]): boolean {
   if (a.length !== b.length) return a.length < b.length;
-  const ns = (h: string[]): boolean => h.every((p) => p.startsWith(`${NAMESPACE_NAME_LABEL}\u0000`));
+  const ns = (h: LabelPair[]): boolean => h.every(([k]) => k === NAMESPACE_NAME_LABEL);
   return ns(a) && !ns(b);
 }
 
 /** null: no hint, any endpoint might match. */
-export function selectorHint(expr: SelectorExpr): string[] | null {
+export function selectorHint(expr: SelectorExpr): LabelPair[] | null {
   switch (expr.op) {
     case 'eq':
-      return [pairKey(expr.key, expr.value)];
+      return [[expr.key, expr.value]];
     case 'in':
-      return expr.values.map((v) => pairKey(expr.key, v));
+      return expr.values.map((v) => [expr.key, v] as const);
     case 'and': {
-      let best: string[] | null = null;
+      let best: LabelPair[] | null = null;
       for (const term of expr.terms) {
         const h = selectorHint(term);
         if (h !== null && (best === null || better(h, best))) best = h;
@@ -37,13 +30,13 @@ export function selectorHint(expr: SelectorExpr): string[] | null {
       return best;
     }
     case 'or': {
-      const all = new Set<string>();
+      const all = new Map<string, LabelPair>();
       for (const term of expr.terms) {
         const h = selectorHint(term);
         if (h === null) return null;
-        h.forEach((p) => all.add(p));
+        for (const p of h) all.set(JSON.stringify(p), p);
       }
-      return [...all];
+      return [...all.values()];
     }
     case 'all':
     case 'ne':

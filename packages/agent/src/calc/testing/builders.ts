@@ -1,5 +1,13 @@
 /** Small builders for calc-graph tests: objects as the validation filter hands them over. */
-import { API_VERSION, type Endpoint, type Labels, type NamedPort, type Namespace, type Policy, type Rule } from '@palisade/model';
+import {
+  API_VERSION,
+  type Endpoint,
+  type Labels,
+  type NamedPort,
+  type Namespace,
+  type Policy,
+  type Rule,
+} from '@palisade/model';
 import type { CalcInput } from '../calcGraph.js';
 
 export function makeNamespace(name: string, labels: Labels = {}): Namespace {
@@ -15,7 +23,12 @@ export function makeEndpoint(
     apiVersion: API_VERSION,
     kind: 'Endpoint',
     metadata: { namespace, name },
-    spec: { node: o.node ?? 'node-1', ips: o.ips ?? ['10.0.0.1'], labels: o.labels ?? {}, ports: o.ports ?? [] },
+    spec: {
+      node: o.node ?? 'node-1',
+      ips: o.ips ?? ['10.0.0.1'],
+      labels: o.labels ?? {},
+      ports: o.ports ?? [],
+    },
   };
 }
 
@@ -27,7 +40,13 @@ export function makePolicy(namespace: string, name: string, ...tweaks: PolicyTwe
     apiVersion: API_VERSION,
     kind: 'Policy',
     metadata: { namespace, name },
-    spec: { order: 1000, selector: `pal:namespace == '${namespace}'`, types: ['Ingress'], ingress: [], egress: [] },
+    spec: {
+      order: 1000,
+      selector: `pal:namespace == '${namespace}'`,
+      types: ['Ingress'],
+      ingress: [],
+      egress: [],
+    },
   };
   tweaks.forEach((t) => t(p));
   return p;
@@ -70,12 +89,20 @@ export function nsInput(ns: Namespace): CalcInput {
   return { kind: 'namespace', name: ns.metadata.name, value: ns };
 }
 export function epInput(ep: Endpoint): CalcInput {
-  return { kind: 'endpoint', ref: { namespace: ep.metadata.namespace, name: ep.metadata.name }, value: ep };
+  return {
+    kind: 'endpoint',
+    ref: { namespace: ep.metadata.namespace, name: ep.metadata.name },
+    value: ep,
+  };
 }
 export function policyInput(p: Policy): CalcInput {
-  return { kind: 'policy', ref: { namespace: p.metadata.namespace, name: p.metadata.name }, value: p };
+  return {
+    kind: 'policy',
+    ref: { namespace: p.metadata.namespace, name: p.metadata.name },
+    value: p,
+  };
 }
 /** The delete of whatever `input` names. */
 export function deleted(input: CalcInput): CalcInput {
-  return { ...input, value: null } as CalcInput;
+  return { ...input, value: null };
 }

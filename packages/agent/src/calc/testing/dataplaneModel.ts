@@ -5,7 +5,14 @@
  * a removal of something still referenced, a delta that does not fit the set, or an
  * update that changes nothing.
  */
-import type { CalcMessage, EndpointUpdate, IpSetId, ObjectRef, PolicyUpdate, RuleSpec } from '../../messages.js';
+import type {
+  CalcMessage,
+  EndpointUpdate,
+  IpSetId,
+  ObjectRef,
+  PolicyUpdate,
+  RuleSpec,
+} from '../../messages.js';
 
 const PHASE: Record<CalcMessage['type'], number> = {
   IpSetUpdate: 0,
@@ -58,7 +65,8 @@ export class DataplaneModel {
   }
 
   state(): ModelState {
-    const sort = <T>(m: Map<string, T>): [string, T][] => [...m].sort(([a], [b]) => (a < b ? -1 : 1));
+    const sort = <T>(m: Map<string, T>): [string, T][] =>
+      [...m].sort(([a], [b]) => (a < b ? -1 : 1));
     return {
       sets: Object.fromEntries(sort(this.sets).map(([k, v]) => [k, [...v].sort()])),
       policies: Object.fromEntries(sort(this.policies)),
@@ -84,7 +92,8 @@ export class DataplaneModel {
   private apply(m: CalcMessage): void {
     switch (m.type) {
       case 'IpSetUpdate':
-        if (this.sets.has(setKey(m.set))) throw new Error(`IpSetUpdate of existing ${setKey(m.set)}`);
+        if (this.sets.has(setKey(m.set)))
+          throw new Error(`IpSetUpdate of existing ${setKey(m.set)}`);
         this.sets.set(setKey(m.set), new Set(m.members));
         return;
       case 'IpSetDeltaUpdate':
@@ -98,7 +107,8 @@ export class DataplaneModel {
       case 'EndpointUpdate':
         return this.updateEndpoint(m);
       case 'EndpointRemove':
-        if (!this.endpoints.delete(refKey(m.endpoint))) throw new Error(`remove of unknown endpoint ${refKey(m.endpoint)}`);
+        if (!this.endpoints.delete(refKey(m.endpoint)))
+          throw new Error(`remove of unknown endpoint ${refKey(m.endpoint)}`);
         return;
     }
   }
@@ -119,7 +129,8 @@ export class DataplaneModel {
   private removeSet(key: string): void {
     if (!this.sets.has(key)) throw new Error(`remove of unknown set ${key}`);
     for (const [pk, p] of this.policies)
-      if ([...setsOf(p.inbound), ...setsOf(p.outbound)].includes(key)) throw new Error(`set ${key} removed while ${pk} uses it`);
+      if ([...setsOf(p.inbound), ...setsOf(p.outbound)].includes(key))
+        throw new Error(`set ${key} removed while ${pk} uses it`);
     this.sets.delete(key);
   }
 
@@ -127,7 +138,8 @@ export class DataplaneModel {
     const key = refKey(m.policy);
     for (const s of [...setsOf(m.inbound), ...setsOf(m.outbound)])
       if (!this.sets.has(s)) throw new Error(`policy ${key} references missing set ${s}`);
-    if (JSON.stringify(this.policies.get(key)) === JSON.stringify(m)) throw new Error(`no-op PolicyUpdate ${key}`);
+    if (JSON.stringify(this.policies.get(key)) === JSON.stringify(m))
+      throw new Error(`no-op PolicyUpdate ${key}`);
     this.policies.set(key, m);
   }
 
@@ -138,9 +150,13 @@ export class DataplaneModel {
    */
   private checkDirections(): void {
     for (const [ek, e] of this.endpoints) {
-      for (const [dir, spec] of [['inbound', e.ingress], ['outbound', e.egress]] as const)
+      for (const [dir, spec] of [
+        ['inbound', e.ingress],
+        ['outbound', e.egress],
+      ] as const)
         for (const r of spec.policies)
-          if (this.policies.get(refKey(r))?.[dir] === null) throw new Error(`endpoint ${ek} uses ${refKey(r)} ${dir}, which it lacks`);
+          if (this.policies.get(refKey(r))?.[dir] === null)
+            throw new Error(`endpoint ${ek} uses ${refKey(r)} ${dir}, which it lacks`);
     }
   }
 
@@ -155,11 +171,14 @@ export class DataplaneModel {
   private updateEndpoint(m: EndpointUpdate): void {
     const key = refKey(m.endpoint);
     for (const spec of [m.ingress, m.egress]) {
-      if (spec.isolated !== spec.policies.length > 0) throw new Error(`endpoint ${key}: isolated disagrees with policies`);
+      if (spec.isolated !== spec.policies.length > 0)
+        throw new Error(`endpoint ${key}: isolated disagrees with policies`);
       for (const r of spec.policies)
-        if (!this.policies.has(refKey(r))) throw new Error(`endpoint ${key} references missing policy ${refKey(r)}`);
+        if (!this.policies.has(refKey(r)))
+          throw new Error(`endpoint ${key} references missing policy ${refKey(r)}`);
     }
-    if (JSON.stringify(this.endpoints.get(key)) === JSON.stringify(m)) throw new Error(`no-op EndpointUpdate ${key}`);
+    if (JSON.stringify(this.endpoints.get(key)) === JSON.stringify(m))
+      throw new Error(`no-op EndpointUpdate ${key}`);
     this.endpoints.set(key, m);
   }
 }

@@ -5,7 +5,7 @@
  * namespaceSelector matches, endpoints moving between nodes, policies switching
  * types, errors and named ports.
  */
-import type { NamedPort } from '@palisade/model';
+import type { Labels, NamedPort } from '@palisade/model';
 import type { CalcInput } from '../calcGraph.js';
 import {
   epInput,
@@ -26,14 +26,23 @@ export const LOCAL_NODE = 'node-1';
 export const VARIANTS = 5;
 
 const NAMESPACES = ['ns-a', 'ns-b', 'ns-c'];
-const NS_LABELS = [{ team: 'x' }, { team: 'y', env: 'prod' }, {}, { team: 'x', env: 'prod' }, { env: 'dev' }];
+const NS_LABELS: Labels[] = [
+  { team: 'x' },
+  { team: 'y', env: 'prod' },
+  {},
+  { team: 'x', env: 'prod' },
+  { env: 'dev' },
+];
 const ENDPOINTS = 8;
 const POLICIES = 6;
 const IPS = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5'];
 const APPS = ['web', 'db', 'api'];
 const PORTS: NamedPort[][] = [
   [{ name: 'http', protocol: 'TCP', port: 80 }],
-  [{ name: 'http', protocol: 'TCP', port: 8080 }, { name: 'dns', protocol: 'UDP', port: 53 }],
+  [
+    { name: 'http', protocol: 'TCP', port: 8080 },
+    { name: 'dns', protocol: 'UDP', port: 53 },
+  ],
   [],
 ];
 
@@ -41,23 +50,41 @@ type Template = (ns: string) => ReturnType<typeof makePolicy>;
 const TEMPLATES: Template[] = [
   (ns) => makePolicy(ns, 'p'),
   (ns) =>
-    makePolicy(ns, 'p', withSelector(`pal:namespace == '${ns}' && app == 'web'`), withIngress({
-      peers: [{ selector: `pal:namespace == '${ns}' && app == 'db'` }],
-      ports: [{ protocol: 'TCP', port: 80 }],
-    })),
+    makePolicy(
+      ns,
+      'p',
+      withSelector(`pal:namespace == '${ns}' && app == 'web'`),
+      withIngress({
+        peers: [{ selector: `pal:namespace == '${ns}' && app == 'db'` }],
+        ports: [{ protocol: 'TCP', port: 80 }],
+      }),
+    ),
   (ns) =>
     makePolicy(
       ns,
       'p',
       withSelector(`app == 'db' && pal:namespace == '${ns}'`),
       withTypes('Ingress', 'Egress'),
-      withIngress({ peers: [{ selector: "ns:team == 'x'" }], ports: [{ protocol: 'TCP', port: 'http' }] }),
+      withIngress({
+        peers: [{ selector: "ns:team == 'x'" }],
+        ports: [{ protocol: 'TCP', port: 'http' }],
+      }),
       withEgress({
         peers: [{ selector: "app == 'web'" }, { cidr: '10.0.0.0/8', except: ['10.0.0.2/32'] }],
-        ports: [{ protocol: 'TCP', port: 'http' }, { protocol: 'UDP', port: 'dns' }],
+        ports: [
+          { protocol: 'TCP', port: 'http' },
+          { protocol: 'UDP', port: 'dns' },
+        ],
       }),
     ),
-  (ns) => makePolicy(ns, 'p', withSelector("app in {'api', 'web'}"), withTypes('Ingress', 'Egress'), withError),
+  (ns) =>
+    makePolicy(
+      ns,
+      'p',
+      withSelector("app in {'api', 'web'}"),
+      withTypes('Ingress', 'Egress'),
+      withError,
+    ),
   (ns) =>
     makePolicy(
       ns,
@@ -67,7 +94,13 @@ const TEMPLATES: Template[] = [
       withTypes('Egress'),
       withEgress(
         { action: 'Deny', peers: [{ cidr: '10.0.0.0/8', except: ['10.0.0.2/32'] }] },
-        { peers: [{ selector: "ns:env == 'prod'" }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 1000, endPort: 2000 }] },
+        {
+          peers: [{ selector: "ns:env == 'prod'" }],
+          ports: [
+            { protocol: 'UDP', port: 53 },
+            { protocol: 'TCP', port: 1000, endPort: 2000 },
+          ],
+        },
       ),
     ),
 ];
@@ -79,7 +112,10 @@ export interface UniverseObject {
 
 function nsObject(i: number): UniverseObject {
   const name = NAMESPACES[i] ?? 'ns-a';
-  return { id: i, variant: (v) => nsInput(makeNamespace(name, NS_LABELS[(i + v) % NS_LABELS.length])) };
+  return {
+    id: i,
+    variant: (v) => nsInput(makeNamespace(name, NS_LABELS[(i + v) % NS_LABELS.length])),
+  };
 }
 
 function endpointObject(i: number, id: number): UniverseObject {

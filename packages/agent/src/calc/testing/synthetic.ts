@@ -4,7 +4,13 @@
  * clusters reuse them: a few dozen app labels, namespace-wide default denies,
  * podSelector / namespaceSelector peers, some IP blocks and named ports.
  */
-import { API_VERSION, type Endpoint, type Namespace, type Policy, type Rule } from '@palisade/model';
+import {
+  API_VERSION,
+  type Endpoint,
+  type Namespace,
+  type Policy,
+  type Rule,
+} from '@palisade/model';
 import type { CalcInput } from '../calcGraph.js';
 
 export interface SyntheticOptions {
@@ -45,7 +51,13 @@ function makeNamespace(i: number): Namespace {
     apiVersion: API_VERSION,
     kind: 'Namespace',
     metadata: { name: `ns-${i}` },
-    spec: { labels: { team: `team-${i % TEAMS}`, env: ENVS[i % ENVS.length] ?? 'dev', 'kubernetes.io/metadata.name': `ns-${i}` } },
+    spec: {
+      labels: {
+        team: `team-${i % TEAMS}`,
+        env: ENVS[i % ENVS.length] ?? 'dev',
+        'kubernetes.io/metadata.name': `ns-${i}`,
+      },
+    },
   };
 }
 
@@ -65,7 +77,11 @@ function makeEndpoint(i: number, o: Required<SyntheticOptions>, rnd: () => numbe
     spec: {
       node: local ? o.nodeName : `node-${i % o.nodes}`,
       ips,
-      labels: { app: `app-${app}`, tier: app % 2 === 0 ? 'frontend' : 'backend', 'pod-template-hash': `h${i % 97}` },
+      labels: {
+        app: `app-${app}`,
+        tier: app % 2 === 0 ? 'frontend' : 'backend',
+        'pod-template-hash': `h${i % 97}`,
+      },
       ports,
     },
   };
@@ -76,14 +92,21 @@ function peerSelector(ns: string, o: Required<SyntheticOptions>, rnd: () => numb
   const r = rnd();
   if (r < 0.45) return `pal:namespace == '${ns}' && app == '${app}'`;
   if (r < 0.7) return `ns:team == 'team-${Math.floor(rnd() * TEAMS)}'`;
-  if (r < 0.85) return `ns:env == '${ENVS[Math.floor(rnd() * ENVS.length)] ?? 'prod'}' && app == '${app}'`;
+  if (r < 0.85)
+    return `ns:env == '${ENVS[Math.floor(rnd() * ENVS.length)] ?? 'prod'}' && app == '${app}'`;
   return `pal:namespace == '${ns}'`;
 }
 
 function makeRule(ns: string, o: Required<SyntheticOptions>, rnd: () => number): Rule {
   const r = rnd();
   const ports: Rule['ports'] =
-    r < 0.5 ? [{ protocol: 'TCP', port: 8080 }] : r < 0.7 ? [{ protocol: 'TCP', port: 'http' }] : r < 0.8 ? [{ protocol: 'TCP', port: 9000, endPort: 9100 }] : [];
+    r < 0.5
+      ? [{ protocol: 'TCP', port: 8080 }]
+      : r < 0.7
+        ? [{ protocol: 'TCP', port: 'http' }]
+        : r < 0.8
+          ? [{ protocol: 'TCP', port: 9000, endPort: 9100 }]
+          : [];
   const peers: Rule['peers'] =
     rnd() < 0.1
       ? [{ cidr: '192.168.0.0/16', except: rnd() < 0.5 ? ['192.168.1.0/24'] : [] }]
@@ -95,7 +118,9 @@ function makePolicy(j: number, o: Required<SyntheticOptions>, rnd: () => number)
   const nsIndex = j % o.namespaces;
   const ns = `ns-${nsIndex}`;
   const defaultDeny = j < o.namespaces && rnd() < 0.3;
-  const selector = defaultDeny ? `pal:namespace == '${ns}'` : `pal:namespace == '${ns}' && app == 'app-${Math.floor(rnd() * o.apps)}'`;
+  const selector = defaultDeny
+    ? `pal:namespace == '${ns}'`
+    : `pal:namespace == '${ns}' && app == 'app-${Math.floor(rnd() * o.apps)}'`;
   const egress = rnd() < 0.3;
   const dns: Rule = {
     action: 'Allow',
@@ -110,7 +135,9 @@ function makePolicy(j: number, o: Required<SyntheticOptions>, rnd: () => number)
       order: 1000,
       selector,
       types: egress ? ['Ingress', 'Egress'] : ['Ingress'],
-      ingress: defaultDeny ? [] : Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => makeRule(ns, o, rnd)),
+      ingress: defaultDeny
+        ? []
+        : Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => makeRule(ns, o, rnd)),
       egress: egress ? [dns, makeRule(ns, o, rnd)] : [],
     },
   };
@@ -126,11 +153,19 @@ export function syntheticCluster(opts: SyntheticOptions): CalcInput[] {
   }
   for (let i = 0; i < o.endpoints; i++) {
     const value = makeEndpoint(i, o, rnd);
-    out.push({ kind: 'endpoint', ref: { namespace: value.metadata.namespace, name: value.metadata.name }, value });
+    out.push({
+      kind: 'endpoint',
+      ref: { namespace: value.metadata.namespace, name: value.metadata.name },
+      value,
+    });
   }
   for (let j = 0; j < o.policies; j++) {
     const value = makePolicy(j, o, rnd);
-    out.push({ kind: 'policy', ref: { namespace: value.metadata.namespace, name: value.metadata.name }, value });
+    out.push({
+      kind: 'policy',
+      ref: { namespace: value.metadata.namespace, name: value.metadata.name },
+      value,
+    });
   }
   return out;
 }

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { parseSelector, printSelector } from '@palisade/model';
+import { LabelIndex, type IndexedEndpoint, type SelectorConsumer } from './labelIndex.js';
+import type { ParsedSelector } from './selectorCache.js';
+import { makeEndpoint } from './testing/builders.js';
+
+const sel = (text: string): ParsedSelector => {
+  const expr = parseSelector(text);
+  return { text: printSelector(expr), expr };
+};
+
+/** Records events as `+sel name`, `-sel name`, `~sel name`. */
+function recorder(): SelectorConsumer & { events: string[] } {
+  const events: string[] = [];
+  return {
+    events,
+    matchStarted: (s, ep) => events.push(`+${s} ${ep.ref.name}`),
+    matchUpdated: (s, _prev, cur: IndexedEndpoint) => events.push(`~${s} ${cur.ref.name}`),
+    matchStopped: (s, ep) => events.push(`-${s} ${ep.ref.name}`),
+  };
+}
+
+const ref = (name: string, namespace = 'ns') => ({ namespace, name });
+
+describe('LabelIndex', () => {
+  it('replays existing matches to a new consumer and reports transitions after', () => {
+    const idx = new LabelIndex();
+    idx.setEndpoint(ref('a'), makeEndpoint('ns', 'a', { labels: { app: 'web' } }));
+    idx.setEndpoint(ref('b'), makeEndpoint('ns', 'b', { labels: { app: 'db' } }));
+    const r = recorder();
+    idx.addSelector(sel("app == 'web'"), r);
+    expect(r.events).toEqual(["+app == 'web' a"]);
+    idx.setEndpoint(ref('b'), makeEndpoint('ns', 'b', { labels: { app: 'web' } }));
+    idx.setEndpoint(
+      ref('a'),
+      makeEndpoint('ns', 'a', { labels: { app: 'web' }, ips: ['10.9.9.9'] }),
+    );
+    idx.setEndpoint(
+      ref('a'),
+      makeEndpoint('ns', 'a', { labels: { app: 'web' }, ips: ['10.9.9.9'] }),
+    );
+    idx.setEndpoint(ref('a'), null);
+    expect(r.events).toEqual([
+      "+app == 'web' a",
+      "+app == 'web' b",
+      "~app == 'web' a",
+      "-app == 'web' a",
+    ]);
+    expect([...idx.matching("app == 'web'")].map((e) => e.ref.name)).toEqual(['b']);
+  });
+
+  it.each([
+    ['namespace label', "ns:team == 'x'", { team: 'x' }, true],
+    ['namespace label absent', "ns:team == 'x'", { team: 'y' }, false],
+    ['namespace name', "pal:namespace == 'ns'", {}, true],
+    ['negation over namespace labels', "ns:team != 'x'", {}, true],
+    ['unhinted selector', 'has(app)', {}, true],
+  ])('matches on effective labels: %s', (_name, text, nsLabels, expected) => {
+    const idx = new LabelIndex();
+    idx.setNamespace('ns', nsLabels);
+    idx.setEndpoint(ref('a'), makeEndpoint('ns', 'a', { labels: { app: 'web' } }));
+    const r = recorder();
+    idx.addSelector(sel(text), r);
+    expect(r.events.length > 0).toBe(expected);
+    expect(idx.matchesOf('ns/a').has(sel(text).text)).toBe(expected);
+  });
+
+  it("re-evaluates a namespace's endpoints when its labels change, and only those", () => {
+    const idx = new LabelIndex();
+    idx.setEndpoint(ref('a'), makeEndpoint('ns', 'a'));
+    idx.setEndpoint(ref('b', 'other'), makeEndpoint('other', 'b'));
+    const r = recorder();
+    idx.addSelector(sel("ns:team == 'x'"), r);
+    idx.setNamespace('ns', { team: 'x' });
+    idx.setNamespace('ns', { team: 'x' });
+    idx.setNamespace('ns', { team: 'y' });
+    idx.setNamespace('ns', { team: 'x' });
+    idx.setNamespace('ns', null);
+    expect(r.events).toEqual([
+      "+ns:team == 'x' a",
+      "-ns:team == 'x' a",
+      "+ns:team == 'x' a",
+      "-ns:team == 'x' a",
+    ]);
+  });
+
+  it('shares a selector between consumers and forgets it with the last one', () => {
+    const idx = new LabelIndex();
+    idx.setEndpoint(ref('a'), makeEndpoint('ns', 'a', { labels: { app: 'web' } }));
+    const r1 = recorder();
+    const r2 = recorder();
+    idx.addSelector(sel("app == 'web'"), r1);
+    idx.addSelector(sel("app == 'web'"), r2);
+    idx.removeSelector("app == 'web'", r1);
+    idx.setEndpoint(ref('a'), null);
+    expect(r1.events).toEqual(["+app == 'web' a"]);
+    expect(r2.events).toEqual(["+app == 'web' a", "-app == 'web' a"]);
+    idx.removeSelector("app == 'web'", r2);
+    idx.setEndpoint(ref('a'), makeEndpoint('ns', 'a', { labels: { app: 'web' } }));
+    expect(idx.matchesOf('ns/a').size).toBe(0);
+  });
+});
