@@ -23,6 +23,10 @@ describe('resolveConfig', () => {
     expect(resolve(flags, env, files).etcd.endpoints).toEqual(endpoints);
   });
 
+  it('accepts host:port like the other components', () => {
+    expect(resolve({ etcdEndpoints: '10.0.0.5:2379, https://b:2379' }).etcd.endpoints).toEqual(['http://10.0.0.5:2379', 'https://b:2379']);
+  });
+
   it('resolves each setting on its own', () => {
     const c = resolve({ etcdUsername: 'flaguser' }, { PALISADE_ETCD_CA_FILE: '/env/ca.pem', PALISADE_ETCD_PASSWORD: 'pw' }, { [DEFAULT_FILE]: file });
     expect(c.etcd).toEqual({ endpoints: ['https://file:2379'], caFile: '/env/ca.pem', username: 'flaguser', password: 'pw' });
@@ -31,6 +35,8 @@ describe('resolveConfig', () => {
 
   it('parses --request-timeout', () => {
     expect(resolve({ requestTimeout: '2s' }).etcd.requestTimeoutMs).toBe(2000);
+    expect(resolve({}, { PALISADE_ETCD_REQUEST_TIMEOUT_MS: '1500' }).etcd.requestTimeoutMs).toBe(1500);
+    expect(resolve({}).etcd.requestTimeoutMs).toBeUndefined();
   });
 
   it.each([
@@ -40,7 +46,7 @@ describe('resolveConfig', () => {
     [{}, { [DEFAULT_FILE]: 'etcd: [1]\n' }, /"etcd" must be a mapping/],
     [{}, { [DEFAULT_FILE]: 'etcd: {caFile: 3}\n' }, /"etcd.caFile" must be a string/],
     [{}, { [DEFAULT_FILE]: 'etcd: {: :\n' }, /config file/],
-    [{ etcdEndpoints: '127.0.0.1:2379' }, {}, /--etcd-endpoints: invalid etcd endpoint "127.0.0.1:2379"/],
+    [{ etcdEndpoints: 'http://x' }, {}, /--etcd-endpoints: etcd endpoint "http:\/\/x" must be scheme:\/\/host:port/],
     [{ etcdEndpoints: ',' }, {}, /no etcd endpoints/],
   ])('rejects %j %j', (flags, files, message) => {
     expect(() => resolve(flags, {}, files)).toThrow(message);

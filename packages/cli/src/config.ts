@@ -8,19 +8,20 @@
  */
 import path from 'node:path';
 import { PalisadeError, errorMessage } from '@palisade/model';
+import { DEFAULT_ETCD_ENDPOINTS, ETCD_ENV, parseEndpoints } from '@palisade/datastore';
 import type { EtcdConnectionOptions } from '@palisade/datastore';
 import { parse as parseYaml } from 'yaml';
 
-export const DEFAULT_ENDPOINT = 'http://127.0.0.1:2379';
+export const DEFAULT_ENDPOINT = DEFAULT_ETCD_ENDPOINTS[0] ?? 'http://127.0.0.1:2379';
 
 /** Setting → flag, env var and config-file key (under `etcd:`). */
 export const SETTINGS = {
-  endpoints: { flag: 'etcdEndpoints', env: 'PALISADE_ETCD_ENDPOINTS', file: 'endpoints' },
-  caFile: { flag: 'etcdCaFile', env: 'PALISADE_ETCD_CA_FILE', file: 'caFile' },
-  certFile: { flag: 'etcdCertFile', env: 'PALISADE_ETCD_CERT_FILE', file: 'certFile' },
-  keyFile: { flag: 'etcdKeyFile', env: 'PALISADE_ETCD_KEY_FILE', file: 'keyFile' },
-  username: { flag: 'etcdUsername', env: 'PALISADE_ETCD_USERNAME', file: 'username' },
-  password: { flag: 'etcdPassword', env: 'PALISADE_ETCD_PASSWORD', file: 'password' },
+  endpoints: { flag: 'etcdEndpoints', env: ETCD_ENV.endpoints, file: 'endpoints' },
+  caFile: { flag: 'etcdCaFile', env: ETCD_ENV.caFile, file: 'caFile' },
+  certFile: { flag: 'etcdCertFile', env: ETCD_ENV.certFile, file: 'certFile' },
+  keyFile: { flag: 'etcdKeyFile', env: ETCD_ENV.keyFile, file: 'keyFile' },
+  username: { flag: 'etcdUsername', env: ETCD_ENV.username, file: 'username' },
+  password: { flag: 'etcdPassword', env: ETCD_ENV.password, file: 'password' },
 } as const;
 type Setting = keyof typeof SETTINGS;
 
@@ -76,11 +77,15 @@ export function parseConfigFile(text: string, file: string): FileConfig {
   return out;
 }
 
+/** The same syntax the controller and agents accept (`host:port` means http). */
 function splitEndpoints(text: string, source: string): string[] {
-  const list = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  let list: string[];
+  try {
+    list = parseEndpoints(text);
+  } catch (err) {
+    throw usage(`${source}: ${errorMessage(err)}`);
+  }
   if (list.length === 0) throw usage(`${source}: no etcd endpoints given`);
-  for (const e of list)
-    if (!/^https?:\/\/[^/\s]+\/?$/.test(e)) throw usage(`${source}: invalid etcd endpoint ${JSON.stringify(e)} (expected http(s)://host:port)`);
   return list;
 }
 
@@ -120,6 +125,8 @@ export function resolveConfig(flags: GlobalFlags, ctx: ConfigEnv): ResolvedConfi
     const v = pick(s);
     if (v !== undefined) etcd[s] = v.value;
   }
+  const envTimeout = ctx.env[ETCD_ENV.requestTimeoutMs];
   if (flags.requestTimeout !== undefined) etcd.requestTimeoutMs = parseDuration(flags.requestTimeout, '--request-timeout');
+  else if (envTimeout !== undefined && envTimeout !== '') etcd.requestTimeoutMs = parseDuration(`${envTimeout}ms`, `$${ETCD_ENV.requestTimeoutMs}`);
   return { etcd, configFile: text === null ? null : file };
 }

@@ -28,7 +28,7 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--etcd-key-file <file>', 'client key for etcd [$PALISADE_ETCD_KEY_FILE]')
     .option('--etcd-username <name>', 'etcd user [$PALISADE_ETCD_USERNAME]')
     .addOption(new Option('--etcd-password <password>', 'etcd password [$PALISADE_ETCD_PASSWORD]'))
-    .option('--request-timeout <duration>', 'timeout of each etcd request (e.g. 3s)', '5s')
+    .option('--request-timeout <duration>', 'timeout of each etcd request, e.g. 3s [$PALISADE_ETCD_REQUEST_TIMEOUT_MS] (default 5s)')
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError()
     .exitOverride()

@@ -1,10 +1,11 @@
 /**
  * Where commands read the model from. One `load()` is one etcd range read over
- * /palisade/v1/, so everything a command prints describes a single revision.
+ * /palisade/v1/ (the leader key included), so everything a command prints describes
+ * a single revision.
  */
 import { EtcdClient } from '@palisade/datastore';
 import type { EtcdConnectionOptions } from '@palisade/datastore';
-import { LEADER_KEY, ROOT_PREFIX } from '@palisade/model';
+import { ROOT_PREFIX } from '@palisade/model';
 import { decodeModel } from './view/decode.js';
 import type { ModelData } from './view/modelView.js';
 
@@ -24,18 +25,13 @@ export class EtcdModelSource implements ModelSource {
 
   async load(): Promise<ModelData> {
     const { items, revision } = await this.client.listRaw(ROOT_PREFIX);
-    const data = decodeModel(items.filter((i): i is typeof i & { value: string } => i.value !== null), revision);
-    data.leader = await readLeader(this.client);
-    return data;
+    return decodeModel(
+      items.filter((i): i is typeof i & { value: string } => i.value !== null),
+      revision,
+    );
   }
 
   async close(): Promise<void> {
     await this.client.close();
   }
-}
-
-async function readLeader(client: EtcdClient): Promise<ModelData['leader']> {
-  void LEADER_KEY;
-  void client;
-  return Promise.resolve(null);
 }

@@ -1,11 +1,10 @@
 /**
- * Turns one raw listing of /palisade/v1/ into ModelData: every value is validated with
- * its schema (chosen by the key's kind); values that fail are kept as `invalid` so the
- * CLI can report them instead of hiding them.
+ * Turns one raw listing of /palisade/v1/ into ModelData. Every value goes through the
+ * model's decodeStoredValue (JSON, schema, metadata matching the key); values that
+ * fail are kept as `invalid` so the CLI reports them instead of hiding them.
  */
-import { AgentStatusSchema, EndpointSchema, NamespaceSchema, PolicySchema, errorMessage, parseKey } from '@palisade/model';
-import type { Schema } from '@palisade/datastore';
-import type { ModelData, Stored } from './modelView.js';
+import { ENDPOINT_PREFIX, NAMESPACE_PREFIX, POLICY_PREFIX, decodeStoredValue } from '@palisade/model';
+import type { ModelData } from './modelView.js';
 
 export interface RawItem {
   key: string;
@@ -13,17 +12,9 @@ export interface RawItem {
   modRevision: string;
 }
 
-function decode<T>(item: RawItem, schema: Schema<T>): Stored<T> {
-  const json: unknown = JSON.parse(item.value);
-  const res = schema.safeParse(json);
-  if (!res.success)
-    throw new Error(res.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
-  return { key: item.key, value: res.data, raw: item.value, modRevision: item.modRevision };
-}
-
+const MODEL_PREFIXES = [POLICY_PREFIX, ENDPOINT_PREFIX, NAMESPACE_PREFIX];
 const maxRev = (a: string, b: string): string => (BigInt(a) >= BigInt(b) ? a : b);
 
-/** `leader` is filled in separately (it lives under an election prefix, not in one key). */
 export function decodeModel(items: RawItem[], revision: string): ModelData {
   const data: ModelData = {
     revision,
@@ -36,27 +27,33 @@ export function decodeModel(items: RawItem[], revision: string): ModelData {
     invalid: [],
   };
   for (const item of items) {
-    const k = parseKey(item.key);
-    if (k === null || k.kind === 'leader') continue;
-    try {
-      switch (k.kind) {
+    const d = decodeStoredValue(item.key, item.value);
+    if (!d.ok) {
+      data.invalid.push({ key: item.key, error: d.error });
+    } else {
+      const stored = { key: item.key, raw: item.value, modRevision: item.modRevision };
+      switch (d.kind) {
         case 'policy':
-          data.policies.push(decode(item, PolicySchema));
+          data.policies.push({ ...stored, value: d.value });
           break;
         case 'endpoint':
-          data.endpoints.push(decode(item, EndpointSchema));
+          data.endpoints.push({ ...stored, value: d.value });
           break;
         case 'namespace':
-          data.namespaces.push(decode(item, NamespaceSchema));
+          data.namespaces.push({ ...stored, value: d.value });
           break;
         case 'agent':
-          data.agents.push(decode(item, AgentStatusSchema));
+          data.agents.push({ ...stored, value: d.value });
+          break;
+        case 'leader':
+          data.leader = { id: d.value.holder, since: d.value.since };
           break;
       }
-    } catch (err) {
-      data.invalid.push({ key: item.key, error: errorMessage(err) });
     }
-    if (k.kind !== 'agent') data.modelRevision = maxRev(data.modelRevision, item.modRevision);
+    // Agents program policy/, endpoint/ and namespace/ writes (invalid ones included:
+    // they contain them); their own status and the leader key are not theirs to program.
+    if (MODEL_PREFIXES.some((p) => item.key.startsWith(p)))
+      data.modelRevision = maxRev(data.modelRevision, item.modRevision);
   }
   return data;
 }

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { makeAgent, makeEndpoint, makeNamespace, makePolicy } from '../testing/builders.js';
+import { decodeModel } from './decode.js';
+
+const item = (key: string, value: unknown, modRevision: string) => ({
+  key,
+  value: typeof value === 'string' ? value : JSON.stringify(value, null, 2),
+  modRevision,
+});
+
+describe('decodeModel', () => {
+  const items = [
+    item('/palisade/v1/policy/x/p', makePolicy('x', 'p'), '5'),
+    item('/palisade/v1/namespace/x', makeNamespace('x'), '3'),
+    item('/palisade/v1/endpoint/node-a/x/a', makeEndpoint('x', 'a', (e) => { e.spec.node = 'node-a'; }), '7'),
+    item('/palisade/v1/agent/node-a', makeAgent('node-a', '7'), '9'),
+    item('/palisade/v1/controller/leader', { apiVersion: 'palisade.io/v1', kind: 'Leader', holder: 'ctl-1', since: '2025-01-01T00:00:00.000Z' }, '10'),
+    item('/palisade/v1/policy/x/bad', '{"kind":"Policy"', '8'),
+    item('/palisade/v1/policy/x/wrong', makePolicy('x', 'other'), '4'),
+  ];
+
+  it('decodes every kind, keeping the raw text', () => {
+    const d = decodeModel(items, '11');
+    expect(d.policies.map((p) => p.value.metadata.name)).toEqual(['p']);
+    expect(d.policies[0]?.raw).toBe(items[0]?.value);
+    expect(d.namespaces).toHaveLength(1);
+    expect(d.endpoints).toHaveLength(1);
+    expect(d.agents).toHaveLength(1);
+    expect(d.leader).toEqual({ id: 'ctl-1', since: '2025-01-01T00:00:00.000Z' });
+    expect(d.revision).toBe('11');
+  });
+
+  it('keeps invalid values, naming the key', () => {
+    const d = decodeModel(items, '11');
+    expect(d.invalid.map((i) => i.key)).toEqual(['/palisade/v1/policy/x/bad', '/palisade/v1/policy/x/wrong']);
+  });
+
+  it('measures the model revision over policy/endpoint/namespace writes only (invalid ones too)', () => {
+    expect(decodeModel(items, '11').modelRevision).toBe('8');
+  });
+});
