@@ -15,7 +15,11 @@ import {
 } from '../testing/dataplaneBuilders.js';
 import { Dataplane } from './dataplane.js';
 
-const noSleep = { attempts: 3, sleep: () => Promise.resolve(), backoff: { initialMs: 1, maxMs: 1 } };
+const noSleep = {
+  attempts: 3,
+  sleep: () => Promise.resolve(),
+  backoff: { initialMs: 1, maxMs: 1 },
+};
 const DB = sel('role==db');
 const PI = policyInboundChain('default', 'allow-db');
 const TW_A = toWorkloadChain('default', 'a');
@@ -62,7 +66,9 @@ describe('Dataplane', () => {
 
   it('pod churn changes ipset members only: no iptables call', async () => {
     k.calls.length = 0;
-    dp.onMessages([{ type: 'IpSetDeltaUpdate', set: DB, added: ['10.0.0.10'], removed: ['10.0.0.9'] }]);
+    dp.onMessages([
+      { type: 'IpSetDeltaUpdate', set: DB, added: ['10.0.0.10'], removed: ['10.0.0.9'] },
+    ]);
     const r = await dp.apply();
     expect(r).toMatchObject({ iptablesRestoreCalls: 0, ipsetCalls: 1, rulesWritten: 0 });
     expect(k.calls.map((c) => c.cmd)).toEqual(['ipset']);

@@ -13,7 +13,13 @@
  */
 import type { Logger } from '@palisade/common';
 import { CHAINS, type IpFamily } from '@palisade/model';
-import type { CalcMessage, Direction, EndpointUpdate, PolicyUpdate, RuleSpec } from '../messages.js';
+import type {
+  CalcMessage,
+  Direction,
+  EndpointUpdate,
+  PolicyUpdate,
+  RuleSpec,
+} from '../messages.js';
 import type { Exec } from './exec.js';
 import { detectBackend, iptablesCommands, type BackendMode } from './iptables/backend.js';
 import { Table } from './iptables/table.js';
@@ -71,7 +77,12 @@ export class Dataplane {
 
   constructor(private readonly opts: DataplaneOptions) {
     this.logger = opts.logger.child({ component: 'dataplane' });
-    this.ipsets = new IpSets({ exec: opts.exec, logger: this.logger, ipv6: opts.ipv6, ...retryOpt(opts.retry) });
+    this.ipsets = new IpSets({
+      exec: opts.exec,
+      logger: this.logger,
+      ipv6: opts.ipv6,
+      ...retryOpt(opts.retry),
+    });
   }
 
   onMessages(msgs: CalcMessage[]): void {
@@ -112,7 +123,13 @@ export class Dataplane {
     const ipsetCallsBefore = this.ipsets.calls;
     this.render(tables);
     await this.ipsets.applyUpdates();
-    const result: ApplyResult = { iptablesRestoreCalls: 0, ipsetCalls: 0, rulesWritten: 0, chainsWritten: 0, durationMs: 0 };
+    const result: ApplyResult = {
+      iptablesRestoreCalls: 0,
+      ipsetCalls: 0,
+      rulesWritten: 0,
+      chainsWritten: 0,
+      durationMs: 0,
+    };
     for (const table of tables) {
       const s = await table.apply();
       result.iptablesRestoreCalls += s.restoreCalls;
@@ -145,11 +162,15 @@ export class Dataplane {
 
   private setPolicy(k: string, msg: PolicyUpdate | null): void {
     const old = this.policies.get(k);
-    for (const id of [...policyIpSets(old?.inbound ?? null), ...policyIpSets(old?.outbound ?? null)]) {
+    for (const id of [
+      ...policyIpSets(old?.inbound ?? null),
+      ...policyIpSets(old?.outbound ?? null),
+    ]) {
       this.ipsets.reference(id, -1);
     }
     if (msg) {
-      for (const id of [...policyIpSets(msg.inbound), ...policyIpSets(msg.outbound)]) this.ipsets.reference(id, 1);
+      for (const id of [...policyIpSets(msg.inbound), ...policyIpSets(msg.outbound)])
+        this.ipsets.reference(id, 1);
       this.policies.set(k, msg);
     } else {
       this.policies.delete(k);
@@ -230,8 +251,10 @@ export class Dataplane {
   private policyChainsWanted(): Map<string, { rules: RuleSpec[]; direction: Direction } | null> {
     const out = new Map<string, { rules: RuleSpec[]; direction: Direction } | null>();
     for (const p of this.policies.values()) {
-      if (p.inbound) out.set(policyChain('ingress', p.policy), { rules: p.inbound, direction: 'ingress' });
-      if (p.outbound) out.set(policyChain('egress', p.policy), { rules: p.outbound, direction: 'egress' });
+      if (p.inbound)
+        out.set(policyChain('ingress', p.policy), { rules: p.inbound, direction: 'ingress' });
+      if (p.outbound)
+        out.set(policyChain('egress', p.policy), { rules: p.outbound, direction: 'egress' });
     }
     for (const ep of this.endpoints.values()) {
       for (const direction of DIRECTIONS) {
@@ -252,7 +275,8 @@ export class Dataplane {
         }
       }
     }
-    for (const name of this.placeholders) if (out.get(name) !== null) this.placeholders.delete(name);
+    for (const name of this.placeholders)
+      if (out.get(name) !== null) this.placeholders.delete(name);
     return out;
   }
 }

@@ -1,5 +1,10 @@
 export { realExec, netnsExec, type Exec, type ExecResult } from './exec.js';
-export { Dataplane, type ApplyResult, type DataplaneMetrics, type DataplaneOptions } from './dataplane.js';
+export {
+  Dataplane,
+  type ApplyResult,
+  type DataplaneMetrics,
+  type DataplaneOptions,
+} from './dataplane.js';
 export type { BackendMode } from './iptables/backend.js';
 export {
   MARK_ACCEPT,

@@ -22,7 +22,12 @@ export const defaultRetry: RetryOptions = {
 export async function withRetry<T>(
   what: string,
   attempt: () => Promise<T>,
-  ctx: { logger: Logger; retry: RetryOptions; onFailure: () => void; fields?: Record<string, unknown> },
+  ctx: {
+    logger: Logger;
+    retry: RetryOptions;
+    onFailure: () => void;
+    fields?: Record<string, unknown>;
+  },
 ): Promise<T> {
   const backoff = new Backoff({ ...ctx.retry.backoff, jitter: false });
   let last: unknown;
@@ -33,7 +38,12 @@ export async function withRetry<T>(
       last = err;
       ctx.onFailure();
       if (i < ctx.retry.attempts) {
-        ctx.logger.warn('dataplane write failed, retrying', { what, attempt: i, err: errorMessage(err), ...ctx.fields });
+        ctx.logger.warn('dataplane write failed, retrying', {
+          what,
+          attempt: i,
+          err: errorMessage(err),
+          ...ctx.fields,
+        });
         await ctx.retry.sleep(backoff.next());
       }
     }

@@ -17,9 +17,24 @@ export const cidrSet = (identity: string): IpSetId => ({ kind: 'c', identity });
 export const peerSet = (set: IpSetId): PeerMatch => ({ kind: 'ipset', set });
 export const peerCidr = (cidr: string): PeerMatch => ({ kind: 'cidr', cidr });
 
-export const tcp = (port: number, endPort = port): PortSpec => ({ kind: 'range', protocol: 'TCP', port, endPort });
-export const udp = (port: number, endPort = port): PortSpec => ({ kind: 'range', protocol: 'UDP', port, endPort });
-export const sctp = (port: number): PortSpec => ({ kind: 'range', protocol: 'SCTP', port, endPort: port });
+export const tcp = (port: number, endPort = port): PortSpec => ({
+  kind: 'range',
+  protocol: 'TCP',
+  port,
+  endPort,
+});
+export const udp = (port: number, endPort = port): PortSpec => ({
+  kind: 'range',
+  protocol: 'UDP',
+  port,
+  endPort,
+});
+export const sctp = (port: number): PortSpec => ({
+  kind: 'range',
+  protocol: 'SCTP',
+  port,
+  endPort: port,
+});
 
 export function allow(peers: PeerMatch[] | null = null, ports: PortSpec[] | null = null): RuleSpec {
   return { action: 'Allow', peers, ports };

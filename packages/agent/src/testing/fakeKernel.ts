@@ -27,7 +27,15 @@ export class FakeKernel {
   readonly failures = new Map<string, number>();
 
   constructor() {
-    for (const f of ['ip', 'ip6']) this.tables.set(f, new Map([['INPUT', []], ['FORWARD', []], ['OUTPUT', []]]));
+    for (const f of ['ip', 'ip6'])
+      this.tables.set(
+        f,
+        new Map([
+          ['INPUT', []],
+          ['FORWARD', []],
+          ['OUTPUT', []],
+        ]),
+      );
   }
 
   readonly exec: Exec = (cmd, args, opts) => {
@@ -59,7 +67,8 @@ export class FakeKernel {
 
   private run(cmd: string, args: string[], input: string): ExecResult {
     const family = cmd.startsWith('ip6') ? 6 : 4;
-    if (/^ip6?tables-(nft|legacy)-save$/.test(cmd)) return ok(cmd.includes('legacy') ? '' : this.save(family));
+    if (/^ip6?tables-(nft|legacy)-save$/.test(cmd))
+      return ok(cmd.includes('legacy') ? '' : this.save(family));
     if (/^ip6?tables-(nft|legacy)-restore$/.test(cmd)) return this.restore(family, input);
     if (cmd === 'ipset' && args[0] === 'save') return ok(this.ipsetSave());
     if (cmd === 'ipset' && args[0] === 'restore') return this.ipsetRestore(input);
@@ -68,11 +77,14 @@ export class FakeKernel {
   }
 
   private restore(family: 4 | 6, input: string): ExecResult {
-    const work = new Map([...this.tables.get(family === 4 ? 'ip' : 'ip6')!].map(([k, v]) => [k, [...v]]));
+    const work = new Map(
+      [...this.tables.get(family === 4 ? 'ip' : 'ip6')!].map(([k, v]) => [k, [...v]]),
+    );
     const lines = input.split('\n');
     for (const [i, line] of lines.entries()) {
       const err = applyIptablesLine(work, line);
-      if (err) return { code: 1, stdout: '', stderr: `iptables-restore: line ${i + 1} failed: ${err}` };
+      if (err)
+        return { code: 1, stdout: '', stderr: `iptables-restore: line ${i + 1} failed: ${err}` };
     }
     this.tables.set(family === 4 ? 'ip' : 'ip6', work); // atomic, like the kernel
     return ok('');
@@ -92,7 +104,11 @@ export class FakeKernel {
       const w = line.trim().split(/\s+/);
       const [verb, name = '', arg = ''] = w;
       const set = this.sets.get(name);
-      const fail = (msg: string): ExecResult => ({ code: 1, stdout: '', stderr: `Error in line ${i + 1}: ${msg}` });
+      const fail = (msg: string): ExecResult => ({
+        code: 1,
+        stdout: '',
+        stderr: `Error in line ${i + 1}: ${msg}`,
+      });
       if (!verb) continue;
       if (verb === 'create') {
         if (set && set.create !== line.trim()) return fail('set with the same name already exists');
@@ -109,7 +125,8 @@ export class FakeKernel {
         this.sets.set(arg, set);
       } else if (verb === 'destroy') {
         if (!set) return fail('The set with the given name does not exist');
-        if (this.setInUse(name)) return fail('Set cannot be destroyed: it is in use by a kernel component');
+        if (this.setInUse(name))
+          return fail('Set cannot be destroyed: it is in use by a kernel component');
         this.sets.delete(name);
       }
     }
@@ -118,7 +135,8 @@ export class FakeKernel {
 
   private setInUse(name: string): boolean {
     for (const t of this.tables.values()) {
-      for (const rules of t.values()) if (rules.some((r) => r.includes(`--match-set ${name} `))) return true;
+      for (const rules of t.values())
+        if (rules.some((r) => r.includes(`--match-set ${name} `))) return true;
     }
     return false;
   }
@@ -138,7 +156,8 @@ function applyIptablesLine(t: Map<string, string[]>, line: string): string | nul
   if (!rules) return `Chain '${chain}' does not exist`;
   const pos = num === undefined ? null : Number(num);
   const target = / -[jg] (\S+)/.exec(` ${rest}`)?.[1];
-  if (target && target.startsWith('pal-') && !t.has(target) && 'AIR'.includes(verb)) return `Couldn't load target ${target}`;
+  if (target && target.startsWith('pal-') && !t.has(target) && 'AIR'.includes(verb))
+    return `Couldn't load target ${target}`;
   switch (verb) {
     default:
       return `unknown verb ${verb}`;
@@ -155,7 +174,10 @@ function applyIptablesLine(t: Map<string, string[]>, line: string): string | nul
       return null;
     case 'D': {
       const idx = pos === null ? rules.indexOf(rest) : pos - 1;
-      if (idx < 0 || idx >= rules.length) return pos === null ? 'Bad rule (does a matching rule exist?)' : 'Index of deletion too big';
+      if (idx < 0 || idx >= rules.length)
+        return pos === null
+          ? 'Bad rule (does a matching rule exist?)'
+          : 'Index of deletion too big';
       rules.splice(idx, 1);
       return null;
     }
@@ -165,7 +187,8 @@ function applyIptablesLine(t: Map<string, string[]>, line: string): string | nul
     case 'X':
       if (rules.length > 0) return 'Directory not empty';
       for (const [name, other] of t) {
-        if (name !== chain && other.some((r) => new RegExp(` -[jg] ${chain}( |$)`).test(` ${r}`))) return 'Too many links';
+        if (name !== chain && other.some((r) => new RegExp(` -[jg] ${chain}( |$)`).test(` ${r}`)))
+          return 'Too many links';
       }
       t.delete(chain);
       return null;

@@ -5,12 +5,18 @@ import { FakeKernel } from '../../testing/fakeKernel.js';
 import { cidrSet, named, sel } from '../../testing/dataplaneBuilders.js';
 import { IpSets } from './ipSets.js';
 
-const noSleep = { attempts: 3, sleep: () => Promise.resolve(), backoff: { initialMs: 1, maxMs: 1 } };
+const noSleep = {
+  attempts: 3,
+  sleep: () => Promise.resolve(),
+  backoff: { initialMs: 1, maxMs: 1 },
+};
 const A4 = ipsetName('s', 'a', 4);
 const A6 = ipsetName('s', 'a', 6);
 
 function restores(k: FakeKernel): string[][] {
-  return k.calls.filter((c) => c.args[0] === 'restore').map((c) => (c.input ?? '').trim().split('\n'));
+  return k.calls
+    .filter((c) => c.args[0] === 'restore')
+    .map((c) => (c.input ?? '').trim().split('\n'));
 }
 
 describe('IpSets', () => {
@@ -18,7 +24,13 @@ describe('IpSets', () => {
   let s: IpSets;
   beforeEach(() => {
     k = new FakeKernel();
-    s = new IpSets({ exec: k.exec, logger: silentLogger(), ipv6: true, retry: noSleep, swapThreshold: 4 });
+    s = new IpSets({
+      exec: k.exec,
+      logger: silentLogger(),
+      ipv6: true,
+      retry: noSleep,
+      swapThreshold: 4,
+    });
   });
 
   it('creates both families and splits members', async () => {
@@ -42,7 +54,9 @@ describe('IpSets', () => {
     s.replaceMembers(cidrSet('x'), ['10.0.0.0/8', '10.1.0.0/16 nomatch']);
     await s.applyUpdates();
     expect(k.sets.get(ipsetName('n', 'http', 4))!.create).toContain('hash:ip,port family inet ');
-    expect(k.sets.get(ipsetName('c', 'x', 4))!.members).toEqual(new Set(['10.0.0.0/8', '10.1.0.0/16 nomatch']));
+    expect(k.sets.get(ipsetName('c', 'x', 4))!.members).toEqual(
+      new Set(['10.0.0.0/8', '10.1.0.0/16 nomatch']),
+    );
   });
 
   it('membership churn is add/del only, one call, no save', async () => {
@@ -126,7 +140,10 @@ describe('IpSets', () => {
   });
 
   it('cleanup destroys every Palisade set, including leftovers', async () => {
-    k.sets.set('pal4s-leftover', { create: 'create pal4s-leftover hash:ip family inet', members: new Set() });
+    k.sets.set('pal4s-leftover', {
+      create: 'create pal4s-leftover hash:ip family inet',
+      members: new Set(),
+    });
     k.sets.set('KUBE-X', { create: 'create KUBE-X hash:ip family inet', members: new Set() });
     s.replaceMembers(sel('a'), ['10.0.0.1']);
     await s.applyUpdates();

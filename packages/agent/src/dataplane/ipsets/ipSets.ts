@@ -202,7 +202,11 @@ export class IpSets {
       (changes > this.swapThreshold && changes * 2 > Math.max(e.members.size, k.members.size));
     if (incompatible) {
       // Names encode kind and family, so only a foreign set gets here; swap needs one type.
-      lines.push(`destroy ${name}`, createLine(name, e), ...[...e.members].sort().map((m) => `add ${name} ${m}`));
+      lines.push(
+        `destroy ${name}`,
+        createLine(name, e),
+        ...[...e.members].sort().map((m) => `add ${name} ${m}`),
+      );
     } else if (rewrite) {
       const tmp = tempIpsetName(e.family);
       lines.push(createLine(tmp, e), ...[...e.members].sort().map((m) => `add ${tmp} ${m}`));
@@ -214,7 +218,9 @@ export class IpSets {
 
   private async restore(lines: string[]): Promise<void> {
     this.calls++;
-    const res = await this.opts.exec('ipset', ['restore', '-exist'], { input: lines.join('\n') + '\n' });
+    const res = await this.opts.exec('ipset', ['restore', '-exist'], {
+      input: lines.join('\n') + '\n',
+    });
     checkResult('ipset restore', res);
   }
 
@@ -264,7 +270,12 @@ function createLine(name: string, e: Entry): string {
 }
 
 function kernelSetOf(e: Entry): KernelSet {
-  return { type: SET_TYPES[e.kind], family: e.family, maxelem: IPSET_MAXELEM, members: new Set(e.members) };
+  return {
+    type: SET_TYPES[e.kind],
+    family: e.family,
+    maxelem: IPSET_MAXELEM,
+    members: new Set(e.members),
+  };
 }
 
 /** Parses `ipset save`, keeping only Palisade sets. */

@@ -79,7 +79,8 @@ export function normalizeIp(ip: string): string | null {
 function ipToBigInt(ip: string): bigint | null {
   if (!ip.includes(':')) {
     const parts = ip.split('.');
-    if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return null;
+    if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255))
+      return null;
     return parts.reduce((acc, p) => (acc << 8n) | BigInt(Number(p)), 0n);
   }
   let text = ip.toLowerCase();
@@ -87,7 +88,8 @@ function ipToBigInt(ip: string): bigint | null {
   if (v4?.[1] !== undefined) {
     const low = ipToBigInt(v4[1]);
     if (low === null) return null;
-    text = text.slice(0, -v4[1].length) + `${(low >> 16n).toString(16)}:${(low & 0xffffn).toString(16)}`;
+    text =
+      text.slice(0, -v4[1].length) + `${(low >> 16n).toString(16)}:${(low & 0xffffn).toString(16)}`;
   }
   const halves = text.split('::');
   if (halves.length > 2) return null;
@@ -112,7 +114,7 @@ function bigIntToIp(bits: bigint, family: IpFamily): string {
   // Longest run of zero groups (at least two), first one on a tie.
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

@@ -44,9 +44,19 @@ describe('diffRules', () => {
       des: [...ten.slice(0, 3), 'x', ...ten.slice(3)],
       want: [{ op: 'insert', pos: 4, desired: 3 }],
     },
-    { name: 'one removed → one delete', cur: ten, des: ten.filter((_, i) => i !== 7), want: [{ op: 'delete', pos: 8 }] },
+    {
+      name: 'one removed → one delete',
+      cur: ten,
+      des: ten.filter((_, i) => i !== 7),
+      want: [{ op: 'delete', pos: 8 }],
+    },
     { name: 'append at end', cur: ['a'], des: ['a', 'b'], want: [{ op: 'append', desired: 1 }] },
-    { name: 'foreign rule (null) is removed', cur: ['a', null, 'b'], des: ['a', 'b'], want: [{ op: 'delete', pos: 2 }] },
+    {
+      name: 'foreign rule (null) is removed',
+      cur: ['a', null, 'b'],
+      des: ['a', 'b'],
+      want: [{ op: 'delete', pos: 2 }],
+    },
     {
       name: 'into an empty chain',
       cur: [],
@@ -65,9 +75,13 @@ describe('diffRules', () => {
   it('always converges with positionally valid edits (property)', () => {
     const rule = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f');
     fc.assert(
-      fc.property(fc.array(fc.option(rule, { nil: null }), { maxLength: 12 }), fc.array(rule, { maxLength: 12 }), (cur, des) => {
-        expect(play(cur, des, diffRules(cur, des))).toEqual(des);
-      }),
+      fc.property(
+        fc.array(fc.option(rule, { nil: null }), { maxLength: 12 }),
+        fc.array(rule, { maxLength: 12 }),
+        (cur, des) => {
+          expect(play(cur, des, diffRules(cur, des))).toEqual(des);
+        },
+      ),
     );
   });
 });

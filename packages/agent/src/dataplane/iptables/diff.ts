@@ -16,7 +16,8 @@ const MAX_LCS_CELLS = 4_000_000;
 
 export function diffRules(current: readonly (string | null)[], desired: readonly string[]): Edit[] {
   let start = 0;
-  while (start < current.length && start < desired.length && current[start] === desired[start]) start++;
+  while (start < current.length && start < desired.length && current[start] === desired[start])
+    start++;
   let endC = current.length;
   let endD = desired.length;
   while (endC > start && endD > start && current[endC - 1] === desired[endD - 1]) {
@@ -51,7 +52,9 @@ export function diffRules(current: readonly (string | null)[], desired: readonly
     }
     for (let k = both; k < ins; k++) {
       const at = pos + k;
-      edits.push(at > len ? { op: 'append', desired: d + k } : { op: 'insert', pos: at, desired: d + k });
+      edits.push(
+        at > len ? { op: 'append', desired: d + k } : { op: 'insert', pos: at, desired: d + k },
+      );
       len++;
     }
     pos += ins;

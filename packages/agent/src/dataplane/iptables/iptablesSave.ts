@@ -70,11 +70,15 @@ export function clobberedChains(expected: KernelTable, actual: KernelTable): str
   const out = new Set<string>();
   for (const [name, rules] of expected.chains) {
     const got = actual.chains.get(name);
-    if (!got || got.length !== rules.length || got.some((r, i) => r.hash !== rules[i]?.hash)) out.add(name);
+    if (!got || got.length !== rules.length || got.some((r, i) => r.hash !== rules[i]?.hash))
+      out.add(name);
   }
   for (const [chain, hooks] of expected.hooks) {
     const got = actual.hooks.get(chain) ?? [];
-    if (got.length !== hooks.length || got.some((r, i) => r.hash !== hooks[i]?.hash || r.pos !== hooks[i]?.pos)) {
+    if (
+      got.length !== hooks.length ||
+      got.some((r, i) => r.hash !== hooks[i]?.hash || r.pos !== hooks[i]?.pos)
+    ) {
       out.add(chain);
     }
   }

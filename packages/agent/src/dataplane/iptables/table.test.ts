@@ -5,7 +5,11 @@ import { FakeKernel } from '../../testing/fakeKernel.js';
 import { iptablesCommands } from './backend.js';
 import { Table, ruleLine, toRules } from './table.js';
 
-const noSleep = { attempts: 3, sleep: () => Promise.resolve(), backoff: { initialMs: 1, maxMs: 1 } };
+const noSleep = {
+  attempts: 3,
+  sleep: () => Promise.resolve(),
+  backoff: { initialMs: 1, maxMs: 1 },
+};
 const hooks = [{ chain: 'FORWARD', target: 'pal-FORWARD', body: '-j pal-FORWARD' }];
 const ten = Array.from({ length: 10 }, (_, i) => `-s 10.0.0.${i}/32 -j ACCEPT`);
 
@@ -23,11 +27,16 @@ function makeTable(k: FakeKernel): Table {
 /** The restore input of the last iptables-restore call, without *filter/COMMIT. */
 function lastRestore(k: FakeKernel): string[] {
   const calls = k.callsOf('iptables-nft-restore');
-  return (calls[calls.length - 1]?.input ?? '').split('\n').filter((l) => l && l !== '*filter' && l !== 'COMMIT');
+  return (calls[calls.length - 1]?.input ?? '')
+    .split('\n')
+    .filter((l) => l && l !== '*filter' && l !== 'COMMIT');
 }
 
 const line = (chain: string, body: string, occurrence = 0): string =>
-  ruleLine('-A', chain, { hash: toRules(chain, Array<string>(occurrence + 1).fill(body))[occurrence]!.hash, body });
+  ruleLine('-A', chain, {
+    hash: toRules(chain, Array<string>(occurrence + 1).fill(body))[occurrence]!.hash,
+    body,
+  });
 
 describe('Table', () => {
   let k: FakeKernel;
@@ -47,7 +56,9 @@ describe('Table', () => {
     expect(k.callsOf('iptables-nft-restore')[0]!.args).toEqual(['--noflush', '-w', '5']);
     const lines = lastRestore(k);
     expect(lines.slice(0, 2)).toEqual([':pal-FORWARD - [0:0]', ':pal-x - [0:0]']);
-    expect(lines[lines.length - 1]).toMatch(/^-I FORWARD 1 -m comment --comment "pal:[a-z2-7]{16}" -j pal-FORWARD$/);
+    expect(lines[lines.length - 1]).toMatch(
+      /^-I FORWARD 1 -m comment --comment "pal:[a-z2-7]{16}" -j pal-FORWARD$/,
+    );
     expect(k.chain(4, 'FORWARD')).toHaveLength(2);
     expect(k.chain(4, 'FORWARD')![1]).toBe('-j KUBE-FORWARD');
   });
@@ -63,7 +74,9 @@ describe('Table', () => {
     const next = ten.map((r, i) => (i === 4 ? '-s 10.9.9.9/32 -j ACCEPT' : r));
     t.setChain('pal-x', next);
     const s = await t.apply();
-    expect(lastRestore(k)).toEqual([line('pal-x', '-s 10.9.9.9/32 -j ACCEPT').replace('-A pal-x', '-R pal-x 5')]);
+    expect(lastRestore(k)).toEqual([
+      line('pal-x', '-s 10.9.9.9/32 -j ACCEPT').replace('-A pal-x', '-R pal-x 5'),
+    ]);
     expect(s).toEqual({ restoreCalls: 1, rulesWritten: 1, chainsWritten: 1 });
     expect(k.chain(4, 'pal-x')!.map((r) => r.replace(/^.*"pal:\w+" /, ''))).toEqual(next);
   });
@@ -71,11 +84,18 @@ describe('Table', () => {
   it('insert and delete in the middle', async () => {
     t.setChain('pal-x', [...ten.slice(0, 2), '-j DROP', ...ten.slice(2, 7), ...ten.slice(8)]);
     await t.apply();
-    expect(lastRestore(k)).toEqual([line('pal-x', '-j DROP').replace('-A pal-x', '-I pal-x 3'), '-D pal-x 9']);
+    expect(lastRestore(k)).toEqual([
+      line('pal-x', '-j DROP').replace('-A pal-x', '-I pal-x 3'),
+      '-D pal-x 9',
+    ]);
   });
 
   it('identical rules in one chain get distinct hashes', () => {
-    const rules = toRules('pal-y', ['-j MARK --set-xmark 0x0/0x30000', '-j pal-a', '-j MARK --set-xmark 0x0/0x30000']);
+    const rules = toRules('pal-y', [
+      '-j MARK --set-xmark 0x0/0x30000',
+      '-j pal-a',
+      '-j MARK --set-xmark 0x0/0x30000',
+    ]);
     expect(rules[0]!.hash).not.toBe(rules[2]!.hash);
   });
 

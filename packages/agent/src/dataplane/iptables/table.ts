@@ -64,7 +64,12 @@ export function ruleHash(chain: string, body: string, occurrence: number): strin
 }
 
 /** `-A chain -m comment --comment "pal:<hash>" body`; `pos` for `-I`/`-R`. */
-export function ruleLine(verb: '-A' | '-I' | '-R', chain: string, rule: Rule, pos?: number): string {
+export function ruleLine(
+  verb: '-A' | '-I' | '-R',
+  chain: string,
+  rule: Rule,
+  pos?: number,
+): string {
   const at = pos === undefined ? '' : ` ${pos}`;
   return `${verb} ${chain}${at} -m comment --comment "${HASH_COMMENT_PREFIX}${rule.hash}" ${rule.body}`;
 }
@@ -97,7 +102,8 @@ export class Table {
   setChain(name: string, bodies: readonly string[]): void {
     const rules = toRules(name, bodies);
     const old = this.desired.get(name);
-    if (old && old.length === rules.length && old.every((r, i) => r.hash === rules[i]?.hash)) return;
+    if (old && old.length === rules.length && old.every((r, i) => r.hash === rules[i]?.hash))
+      return;
     this.desired.set(name, rules);
     this.dirty.add(name);
   }
@@ -210,7 +216,8 @@ export class Table {
       const want = this.opts.hooks.filter((h) => h.chain === chain && this.desired.has(h.target));
       const wantRules = want.map((h) => toRules(chain, [h.body])[0]!);
       const inPlace =
-        have.length === wantRules.length && have.every((r, i) => r.pos === i + 1 && r.hash === wantRules[i]?.hash);
+        have.length === wantRules.length &&
+        have.every((r, i) => r.pos === i + 1 && r.hash === wantRules[i]?.hash);
       if (inPlace) continue;
       // Delete by rule text, not position: other agents (kube-proxy…) edit built-in chains too.
       for (const r of have) lines.push(`-D${r.line.slice(2)}`);
@@ -223,7 +230,11 @@ export class Table {
   private commit(kernel: KernelTable): void {
     for (const name of this.dirty) {
       const want = this.desired.get(name);
-      if (want) kernel.chains.set(name, want.map((r) => ({ hash: r.hash, line: ruleLine('-A', name, r) })));
+      if (want)
+        kernel.chains.set(
+          name,
+          want.map((r) => ({ hash: r.hash, line: ruleLine('-A', name, r) })),
+        );
       else kernel.chains.delete(name);
     }
     kernel.hooks.clear();

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { fromWorkloadChain, policyInboundChain, policyOutboundChain, toWorkloadChain } from '@palisade/model';
+import {
+  fromWorkloadChain,
+  policyInboundChain,
+  policyOutboundChain,
+  toWorkloadChain,
+} from '@palisade/model';
 import { isolatedBy, makeEndpoint } from '../../testing/dataplaneBuilders.js';
-import { renderDispatchChain, renderEndpointChain, renderForwardChain } from './endpointRenderer.js';
+import {
+  renderDispatchChain,
+  renderEndpointChain,
+  renderForwardChain,
+} from './endpointRenderer.js';
 import { formatNflogPrefix, parseNflogPrefix } from './marks.js';
 
 const TW_A = toWorkloadChain('default', 'a');
@@ -60,13 +69,21 @@ describe('renderEndpointChain', () => {
   });
 
   it('ingress jumps to the inbound policy chain', () => {
-    const rules = renderEndpointChain({ direction: 'ingress', chain: TW_A, spec: isolatedBy('p1'), nflogGroup: 1 });
+    const rules = renderEndpointChain({
+      direction: 'ingress',
+      chain: TW_A,
+      spec: isolatedBy('p1'),
+      nflogGroup: 1,
+    });
     expect(rules).toContain(`-j ${policyInboundChain('default', 'p1')}`);
   });
 });
 
 describe('renderDispatchChain', () => {
-  const eps = [makeEndpoint('b', ['10.0.0.2', 'fd00::2']), makeEndpoint('a', ['10.0.0.1', '10.0.1.1', 'fd00::1'])];
+  const eps = [
+    makeEndpoint('b', ['10.0.0.2', 'fd00::2']),
+    makeEndpoint('a', ['10.0.0.1', '10.0.1.1', 'fd00::1']),
+  ];
   const sorted = [TW_A, TW_B].sort();
   it('v4 ingress: one goto per local IP, sorted by chain then IP', () => {
     const ipsOf = (c: string): string[] => (c === TW_A ? ['10.0.0.1', '10.0.1.1'] : ['10.0.0.2']);

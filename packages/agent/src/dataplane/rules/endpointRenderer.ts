@@ -36,12 +36,19 @@ export function renderForwardChain(): string[] {
   ];
 }
 
-export function endpointChain(direction: Direction, ep: { namespace: string; name: string }): string {
-  return direction === 'ingress' ? toWorkloadChain(ep.namespace, ep.name) : fromWorkloadChain(ep.namespace, ep.name);
+export function endpointChain(
+  direction: Direction,
+  ep: { namespace: string; name: string },
+): string {
+  return direction === 'ingress'
+    ? toWorkloadChain(ep.namespace, ep.name)
+    : fromWorkloadChain(ep.namespace, ep.name);
 }
 
 export function policyChain(direction: Direction, p: { namespace: string; name: string }): string {
-  return direction === 'ingress' ? policyInboundChain(p.namespace, p.name) : policyOutboundChain(p.namespace, p.name);
+  return direction === 'ingress'
+    ? policyInboundChain(p.namespace, p.name)
+    : policyOutboundChain(p.namespace, p.name);
 }
 
 export function renderEndpointChain(opts: {
@@ -57,7 +64,11 @@ export function renderEndpointChain(opts: {
     return rules;
   }
   for (const p of spec.policies) {
-    rules.push(setMark(0, MARK_ALL), `-j ${policyChain(direction, p)}`, `${matchMark(MARK_ACCEPT)} -j RETURN`);
+    rules.push(
+      setMark(0, MARK_ALL),
+      `-j ${policyChain(direction, p)}`,
+      `${matchMark(MARK_ACCEPT)} -j RETURN`,
+    );
   }
   const prefix = formatNflogPrefix(direction, chain);
   rules.push(
@@ -68,7 +79,11 @@ export function renderEndpointChain(opts: {
 }
 
 /** One rule per local workload IP of `family`, sorted so that output is stable. */
-export function renderDispatchChain(direction: Direction, endpoints: EndpointUpdate[], family: IpFamily): string[] {
+export function renderDispatchChain(
+  direction: Direction,
+  endpoints: EndpointUpdate[],
+  family: IpFamily,
+): string[] {
   const rows: { chain: string; ip: string }[] = [];
   for (const ep of endpoints) {
     const chain = endpointChain(direction, ep.endpoint);

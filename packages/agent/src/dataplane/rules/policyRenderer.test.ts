@@ -55,7 +55,10 @@ const cases: Case[] = [
   },
   {
     name: 'peers × ports, then one return for the RuleSpec',
-    rules: [allow([peerSet(sel('role==db')), peerSet(sel('role==web'))], [tcp(80), udp(53)]), deny()],
+    rules: [
+      allow([peerSet(sel('role==db')), peerSet(sel('role==web'))], [tcp(80), udp(53)]),
+      deny(),
+    ],
     want: [
       `-p tcp -m tcp --dport 80 -m set --match-set ${DB4} src ${ACCEPT}`,
       `-p udp -m udp --dport 53 -m set --match-set ${DB4} src ${ACCEPT}`,
@@ -68,7 +71,10 @@ const cases: Case[] = [
   {
     name: 'port range and multiport',
     rules: [allow(null, [tcp(8000, 8080), tcp(443), udp(53), tcp(22)])],
-    want: [`-p tcp -m multiport --dports 8000:8080,443,22 ${ACCEPT}`, `-p udp -m udp --dport 53 ${ACCEPT}`],
+    want: [
+      `-p tcp -m multiport --dports 8000:8080,443,22 ${ACCEPT}`,
+      `-p udp -m udp --dport 53 ${ACCEPT}`,
+    ],
   },
   {
     name: 'a single range uses --dport N:M',
@@ -77,7 +83,12 @@ const cases: Case[] = [
   },
   {
     name: 'multiport splits at 15 slots',
-    rules: [allow(null, Array.from({ length: 16 }, (_, i) => tcp(100 + i)))],
+    rules: [
+      allow(
+        null,
+        Array.from({ length: 16 }, (_, i) => tcp(100 + i)),
+      ),
+    ],
     want: [
       `-p tcp -m multiport --dports ${Array.from({ length: 15 }, (_, i) => 100 + i).join(',')} ${ACCEPT}`,
       `-p tcp -m tcp --dport 115 ${ACCEPT}`,
@@ -124,11 +135,20 @@ const cases: Case[] = [
   {
     name: 'deny before allow: order kept, allow returns',
     rules: [deny([peerSet(sel('role==web'))], [tcp(22)]), allow(), deny()],
-    want: [`-p tcp -m tcp --dport 22 -m set --match-set ${WEB4} src -j DROP`, ACCEPT, RET, '-j DROP'],
+    want: [
+      `-p tcp -m tcp --dport 22 -m set --match-set ${WEB4} src -j DROP`,
+      ACCEPT,
+      RET,
+      '-j DROP',
+    ],
   },
   {
     name: 'pass sets the pass mark and returns',
-    rules: [{ action: 'Pass', peers: [peerSet(sel('role==web'))], ports: null }, allow([], null), deny()],
+    rules: [
+      { action: 'Pass', peers: [peerSet(sel('role==web'))], ports: null },
+      allow([], null),
+      deny(),
+    ],
     want: [
       `-m set --match-set ${WEB4} src -j MARK --set-xmark 0x20000/0x20000`,
       '-m mark --mark 0x20000/0x20000 -j RETURN',

@@ -16,15 +16,21 @@ import { MARK_ACCEPT, MARK_PASS, matchMark, setMark } from './marks.js';
 /** multiport takes at most 15 ports; a range counts twice. */
 const MULTIPORT_SLOTS = 15;
 
-export function renderPolicyChain(rules: RuleSpec[], direction: Direction, family: IpFamily): string[] {
+export function renderPolicyChain(
+  rules: RuleSpec[],
+  direction: Direction,
+  family: IpFamily,
+): string[] {
   const groups: string[][] = [];
   for (const rule of rules) {
-    const peers = rule.peers === null ? [''] : rule.peers.flatMap((p) => peerMatch(p, direction, family));
+    const peers =
+      rule.peers === null ? [''] : rule.peers.flatMap((p) => peerMatch(p, direction, family));
     const ports = rule.ports === null ? [''] : portMatches(rule.ports, family);
     const action = actionOf(rule);
     const group: string[] = [];
     for (const peer of peers) {
-      for (const port of ports) group.push([port, peer, action.target].filter((s) => s !== '').join(' '));
+      for (const port of ports)
+        group.push([port, peer, action.target].filter((s) => s !== '').join(' '));
     }
     if (group.length === 0) continue;
     if (action.returnMark !== null) group.push(`${matchMark(action.returnMark)} -j RETURN`);
@@ -89,7 +95,9 @@ function portMatches(ports: PortSpec[], family: IpFamily): string[] {
       }
     }
   }
-  return out.flatMap((o) => (typeof o === 'string' ? [o] : rangeMatches(o.proto, ranges.get(o.proto) ?? [])));
+  return out.flatMap((o) =>
+    typeof o === 'string' ? [o] : rangeMatches(o.proto, ranges.get(o.proto) ?? []),
+  );
 }
 
 function rangeMatches(proto: string, ports: string[]): string[] {
@@ -107,7 +115,9 @@ function rangeMatches(proto: string, ports: string[]): string[] {
     slots += cost;
   }
   return chunks.map((c) =>
-    c.length === 1 ? `-p ${proto} -m ${proto} --dport ${c[0]}` : `-p ${proto} -m multiport --dports ${c.join(',')}`,
+    c.length === 1
+      ? `-p ${proto} -m ${proto} --dport ${c[0]}`
+      : `-p ${proto} -m multiport --dports ${c.join(',')}`,
   );
 }
 
