@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentKey, policyKey } from '@palisade/model';
-import { AgentProcess, kernelState, nsGet, nsSh, Topology } from './testing/agentHarness.js';
+import type { AgentProcess} from './testing/agentHarness.js';
+import { kernelState, nsGet, nsSh, Topology } from './testing/agentHarness.js';
 import { dbDenyAll, eventually, ModelStore, NODE, PODS, webAllowsClient } from './testing/itestCluster.js';
 
 const WEB = '10.65.0.3';

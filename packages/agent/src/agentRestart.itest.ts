@@ -4,7 +4,8 @@
  * dead agent's status disappears with its lease.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess, Topology } from './testing/agentHarness.js';
+import type { AgentProcess} from './testing/agentHarness.js';
+import { Topology } from './testing/agentHarness.js';
 import { dbDenyAll, eventually, ModelStore, NODE, PODS, webAllowsClient } from './testing/itestCluster.js';
 
 const WEB = '10.65.0.3';
