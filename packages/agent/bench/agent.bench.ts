@@ -51,7 +51,10 @@ const isWrite = (r: Recorded): boolean => r.args.includes('restore') || r.cmd.en
 
 /** 100 policies, in a namespace with a local endpoint, each admitting `has(bench-k)` peers. */
 function benchPolicies(inputs: CalcInput[]): CalcInput[] {
-  const local = inputs.find((i): i is Extract<CalcInput, { kind: 'endpoint' }> => i.kind === 'endpoint' && i.value?.spec.node === NODE);
+  const local = inputs.find(
+    (i): i is Extract<CalcInput, { kind: 'endpoint' }> =>
+      i.kind === 'endpoint' && i.value?.spec.node === NODE,
+  );
   const ns = local!.ref.namespace;
   return Array.from({ length: SELECTORS }, (_, k) => {
     const value: Policy = {
@@ -62,7 +65,13 @@ function benchPolicies(inputs: CalcInput[]): CalcInput[] {
         order: 1000,
         selector: `pal:namespace == '${ns}'`,
         types: ['Ingress'],
-        ingress: [{ action: 'Allow', ports: [{ protocol: 'TCP', port: 80 }], peers: [{ selector: `has(bench-${k})` }] }],
+        ingress: [
+          {
+            action: 'Allow',
+            ports: [{ protocol: 'TCP', port: 80 }],
+            peers: [{ selector: `has(bench-${k})` }],
+          },
+        ],
         egress: [],
       },
     };
@@ -89,7 +98,8 @@ async function replay(ns: string, writes: Recorded[]): Promise<number> {
   const t0 = performance.now();
   for (const w of writes) {
     const res = await exec(w.cmd, w.args, w.input === undefined ? undefined : { input: w.input });
-    if (res.code !== 0) throw new Error(`replay of ${w.cmd} ${w.args.join(' ')} failed: ${res.stderr}`);
+    if (res.code !== 0)
+      throw new Error(`replay of ${w.cmd} ${w.args.join(' ')} failed: ${res.stderr}`);
   }
   return ms(t0);
 }
@@ -98,7 +108,13 @@ async function main(): Promise<void> {
   const nsA = uniqueNetnsName('bench-a');
   const nsB = uniqueNetnsName('bench-b');
   try {
-    const base = syntheticCluster({ endpoints: 10_000, localEndpoints: 100, policies: 1_000 - SELECTORS, namespaces: 500, nodeName: NODE });
+    const base = syntheticCluster({
+      endpoints: 10_000,
+      localEndpoints: 100,
+      policies: 1_000 - SELECTORS,
+      namespaces: 500,
+      nodeName: NODE,
+    });
     const inputs = [...base, ...benchPolicies(base)];
 
     let t0 = performance.now();
@@ -106,12 +122,20 @@ async function main(): Promise<void> {
     for (const i of inputs) calc.onUpdate(i);
     const first = calc.flush();
     const calcMs = ms(t0);
-    say(`(a) calc to first full state: ${calcMs} ms (${first.length} messages, ${JSON.stringify(calc.stats())})`);
+    say(
+      `(a) calc to first full state: ${calcMs} ms (${first.length} messages, ${JSON.stringify(calc.stats())})`,
+    );
 
     await createNetns(nsA);
     await createNetns(nsB);
     const log: Recorded[] = [];
-    const dp = new Dataplane({ exec: recording(nsExec(nsA), log), logger: silentLogger(), ipv6: true, backend: 'nft', nflogGroup: 1 });
+    const dp = new Dataplane({
+      exec: recording(nsExec(nsA), log),
+      logger: silentLogger(),
+      ipv6: true,
+      backend: 'nft',
+      nflogGroup: 1,
+    });
     dp.onMessages(first);
     t0 = performance.now();
     const applied = await dp.apply();
@@ -121,22 +145,35 @@ async function main(): Promise<void> {
     const writes = log.filter(isWrite);
     const baselineMs = await replay(nsB, writes);
     const ratio = Math.round((applyMs / baselineMs) * 100) / 100;
-    say(`(c) baseline replay of the same ${writes.length} restore inputs: ${baselineMs} ms; ratio ${ratio} (target <= 1.5)`);
+    say(
+      `(c) baseline replay of the same ${writes.length} restore inputs: ${baselineMs} ms; ratio ${ratio} (target <= 1.5)`,
+    );
 
     log.length = 0;
     t0 = performance.now();
-    calc.onUpdate({ kind: 'endpoint', ref: { namespace: 'ns-499', name: 'bench-new-pod' }, value: newPod() });
+    calc.onUpdate({
+      kind: 'endpoint',
+      ref: { namespace: 'ns-499', name: 'bench-new-pod' },
+      value: newPod(),
+    });
     const podMsgs = calc.flush();
     const podCalcMs = ms(t0);
     dp.onMessages(podMsgs);
     const podApply = await dp.apply();
     const podMs = ms(t0);
-    const setsChanged = podMsgs.filter((m) => m.type === 'IpSetDeltaUpdate' || m.type === 'IpSetUpdate').length;
+    const setsChanged = podMsgs.filter(
+      (m) => m.type === 'IpSetDeltaUpdate' || m.type === 'IpSetUpdate',
+    ).length;
     // The floor: the same ipset input again (idempotent with -exist), nothing else.
     const podFloorMs = await replay(nsA, log.filter(isWrite));
-    say(`(d) new pod in ${setsChanged} ipsets: ${podMs} ms (calc ${podCalcMs} ms; one bare 'ipset restore' of the same input: ${podFloorMs} ms), iptables-restore calls ${podApply.iptablesRestoreCalls}, ipset calls ${podApply.ipsetCalls} (target < 20 ms, 0 iptables)`);
+    say(
+      `(d) new pod in ${setsChanged} ipsets: ${podMs} ms (calc ${podCalcMs} ms; one bare 'ipset restore' of the same input: ${podFloorMs} ms), iptables-restore calls ${podApply.iptablesRestoreCalls}, ipset calls ${podApply.ipsetCalls} (target < 20 ms, 0 iptables)`,
+    );
 
-    const changed = inputs.find((i) => i.kind === 'policy' && i.ref.name === 'bench-0') as Extract<CalcInput, { kind: 'policy' }>;
+    const changed = inputs.find((i) => i.kind === 'policy' && i.ref.name === 'bench-0') as Extract<
+      CalcInput,
+      { kind: 'policy' }
+    >;
     const edited = structuredClone(changed.value!);
     edited.spec.ingress[0]!.ports = [{ protocol: 'TCP', port: 81 }];
     log.length = 0;
@@ -145,8 +182,18 @@ async function main(): Promise<void> {
     dp.onMessages(calc.flush());
     const polApply = await dp.apply();
     const polMs = ms(t0);
-    const chainsTouched = [...new Set(log.filter(isWrite).flatMap((w) => [...(w.input ?? '').matchAll(/^-[AIRD] (\S+)/gm)].map((m) => `${w.cmd}:${m[1]}`)))];
-    say(`(e) one policy's rules changed: ${polMs} ms, ${polApply.chainsWritten} chain(s), ${polApply.rulesWritten} rule(s) written: ${chainsTouched.join(', ')}`);
+    const chainsTouched = [
+      ...new Set(
+        log
+          .filter(isWrite)
+          .flatMap((w) =>
+            [...(w.input ?? '').matchAll(/^-[AIRD] (\S+)/gm)].map((m) => `${w.cmd}:${m[1]}`),
+          ),
+      ),
+    ];
+    say(
+      `(e) one policy's rules changed: ${polMs} ms, ${polApply.chainsWritten} chain(s), ${polApply.rulesWritten} rule(s) written: ${chainsTouched.join(', ')}`,
+    );
 
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
     say(`(f) peak RSS: ${peakRssMb} MiB`);
@@ -159,8 +206,21 @@ async function main(): Promise<void> {
       applyToBaselineRatio: ratio,
       applyToBaselineTarget: 1.5,
       firstApply: applied,
-      newPod: { ms: podMs, calcMs: podCalcMs, bareIpsetRestoreMs: podFloorMs, ipsetsChanged: setsChanged, iptablesRestoreCalls: podApply.iptablesRestoreCalls, ipsetCalls: podApply.ipsetCalls, targetMs: 20 },
-      policyChange: { ms: polMs, chainsWritten: polApply.chainsWritten, rulesWritten: polApply.rulesWritten, chains: chainsTouched },
+      newPod: {
+        ms: podMs,
+        calcMs: podCalcMs,
+        bareIpsetRestoreMs: podFloorMs,
+        ipsetsChanged: setsChanged,
+        iptablesRestoreCalls: podApply.iptablesRestoreCalls,
+        ipsetCalls: podApply.ipsetCalls,
+        targetMs: 20,
+      },
+      policyChange: {
+        ms: polMs,
+        chainsWritten: polApply.chainsWritten,
+        rulesWritten: polApply.rulesWritten,
+        chains: chainsTouched,
+      },
       peakRssMb,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -171,6 +231,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exitCode = 1;
 });

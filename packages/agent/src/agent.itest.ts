@@ -5,9 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentKey, policyKey } from '@palisade/model';
-import type { AgentProcess} from './testing/agentHarness.js';
+import type { AgentProcess } from './testing/agentHarness.js';
 import { kernelState, nsGet, nsSh, Topology } from './testing/agentHarness.js';
-import { dbDenyAll, eventually, ModelStore, NODE, PODS, webAllowsClient } from './testing/itestCluster.js';
+import {
+  dbDenyAll,
+  eventually,
+  ModelStore,
+  NODE,
+  PODS,
+  webAllowsClient,
+} from './testing/itestCluster.js';
 
 const WEB = '10.65.0.3';
 const DB = '10.65.0.4';
@@ -27,15 +34,37 @@ describe('agent process', () => {
     etcdUrl = await topo.relayEtcd(store.etcd.endpoints[0]!);
     // Rules and sets that are not ours: --cleanup must leave them alone.
     await nsSh(topo.node, 'iptables', ['-w', '-N', 'KUBE-TEST']);
-    await nsSh(topo.node, 'iptables', ['-w', '-A', 'FORWARD', '-s', '192.0.2.1/32', '-j', 'KUBE-TEST']);
+    await nsSh(topo.node, 'iptables', [
+      '-w',
+      '-A',
+      'FORWARD',
+      '-s',
+      '192.0.2.1/32',
+      '-j',
+      'KUBE-TEST',
+    ]);
     await nsSh(topo.node, 'ipset', ['create', 'other-set', 'hash:ip']);
     before = await kernelState(topo.node);
     await store.writePods();
     await store.putPolicy(webAllowsClient);
     lastRevision = await store.putPolicy(dbDenyAll);
     agent = topo.startAgent([
-      '--node-name', NODE, '--etcd-endpoints', etcdUrl, '--metrics-port', '0', '--ipv6', 'false',
-      '--resync-interval', '1s', '--status-ttl', '3', '--nflog-group', '7', '--log-level', 'debug',
+      '--node-name',
+      NODE,
+      '--etcd-endpoints',
+      etcdUrl,
+      '--metrics-port',
+      '0',
+      '--ipv6',
+      'false',
+      '--resync-interval',
+      '1s',
+      '--status-ttl',
+      '3',
+      '--nflog-group',
+      '7',
+      '--log-level',
+      'debug',
     ]);
     await agent.waitFor((l) => l.message === 'dataplane programmed');
   });
@@ -72,18 +101,31 @@ describe('agent process', () => {
 
   it('logs and counts blocked connections', async () => {
     expect(await topo.pod('client').tcp(DB, 80, 400)).toBe(false);
-    const line = await agent.waitFor((l) => /^TCP 10\.65\.0\.2:\d+ -> 10\.65\.0\.4:80 blocked/.test(l.message));
-    expect(line.message).toMatch(/: a\/client -> b\/db, ingress, isolated by policy b\/deny-all, no rule allows$/);
+    const line = await agent.waitFor((l) =>
+      /^TCP 10\.65\.0\.2:\d+ -> 10\.65\.0\.4:80 blocked/.test(l.message),
+    );
+    expect(line.message).toMatch(
+      /: a\/client -> b\/db, ingress, isolated by policy b\/deny-all, no rule allows$/,
+    );
     const port = await agent.metricsPort();
     const metrics = await nsGet(topo.node, `http://127.0.0.1:${port}/metrics`);
-    expect(metrics.body).toMatch(/palisade_blocked_connections_total\{namespace="b",pod="db",direction="ingress"\} [1-9]/);
+    expect(metrics.body).toMatch(
+      /palisade_blocked_connections_total\{namespace="b",pod="db",direction="ingress"\} [1-9]/,
+    );
     expect((await nsGet(topo.node, `http://127.0.0.1:${port}/readyz`)).status).toBe(200);
   });
 
   it('publishes a lease-bound status with the programmed revision', async () => {
-    await eventually(async () => BigInt((await store.status())?.status.programmedRevision ?? 0) >= BigInt(lastRevision));
+    await eventually(
+      async () =>
+        BigInt((await store.status())?.status.programmedRevision ?? 0) >= BigInt(lastRevision),
+    );
     const status = (await store.status())!;
-    expect(status.status).toMatchObject({ inSync: true, counts: { localEndpoints: 3, policies: 2 }, lastError: null });
+    expect(status.status).toMatchObject({
+      inSync: true,
+      counts: { localEndpoints: 3, policies: 2 },
+      lastError: null,
+    });
     expect(status.status.counts.chains).toBeGreaterThan(0);
     const raw = await store.client.raw.get(agentKey(NODE)).exec();
     expect(raw.kvs[0]?.lease).not.toBe('0');
@@ -93,17 +135,37 @@ describe('agent process', () => {
     expect(await topo.pod('web').tcp(CLIENT, 80)).toBe(true);
     const key = policyKey('a', 'broken');
     await store.client.putRaw(key, '{"kind": "Policy", "spec": ');
-    await eventually(async () => !(await topo.pod('web').tcp(CLIENT, 80, 300)), 10_000, 'client isolated');
-    await eventually(async () => key in ((await store.status())?.status.invalidKeys ?? {}), 10_000, 'invalidKeys');
+    await eventually(
+      async () => !(await topo.pod('web').tcp(CLIENT, 80, 300)),
+      10_000,
+      'client isolated',
+    );
+    await eventually(
+      async () => key in ((await store.status())?.status.invalidKeys ?? {}),
+      10_000,
+      'invalidKeys',
+    );
     await store.client.delete(key);
-    await eventually(async () => topo.pod('web').tcp(CLIENT, 80, 300), 10_000, 'client reachable again');
-    await eventually(async () => !(key in ((await store.status())?.status.invalidKeys ?? {})), 10_000, 'invalidKeys cleared');
+    await eventually(
+      async () => topo.pod('web').tcp(CLIENT, 80, 300),
+      10_000,
+      'client reachable again',
+    );
+    await eventually(
+      async () => !(key in ((await store.status())?.status.invalidKeys ?? {})),
+      10_000,
+      'invalidKeys cleared',
+    );
   });
 
   it('repairs drift on the periodic resync', async () => {
     await nsSh(topo.node, 'iptables', ['-w', '-F', 'pal-FORWARD']);
     expect(await topo.pod('client').tcp(DB, 80, 300)).toBe(true);
-    await eventually(async () => !(await topo.pod('client').tcp(DB, 80, 300)), 10_000, 'drift repaired');
+    await eventually(
+      async () => !(await topo.pod('client').tcp(DB, 80, 300)),
+      10_000,
+      'drift repaired',
+    );
   });
 
   it('--cleanup leaves the namespace as it was before the agent', async () => {

@@ -10,7 +10,13 @@ import { AgentMetrics } from './metrics.js';
 import type { StatusFields } from './statusReporter.js';
 import { ValidationFilter } from './validationFilter.js';
 
-const OK: ApplyResult = { iptablesRestoreCalls: 1, ipsetCalls: 0, rulesWritten: 1, chainsWritten: 1, durationMs: 1 };
+const OK: ApplyResult = {
+  iptablesRestoreCalls: 1,
+  ipsetCalls: 0,
+  rulesWritten: 1,
+  chainsWritten: 1,
+  durationMs: 1,
+};
 
 function makePolicy(name: string): PolicyInput {
   return {
@@ -36,7 +42,9 @@ class FakeDataplane implements AgentDataplane {
   }
   apply(): Promise<ApplyResult> {
     this.applies++;
-    return this.shouldFail() ? Promise.reject(new Error('iptables-restore: exit 1')) : Promise.resolve(OK);
+    return this.shouldFail()
+      ? Promise.reject(new Error('iptables-restore: exit 1'))
+      : Promise.resolve(OK);
   }
   markForResync(): void {
     this.resyncs++;
@@ -50,7 +58,13 @@ function setup(opts: { failures?: number } = {}) {
   const fed: CalcInput[] = [];
   const calc = {
     onUpdate: (i: CalcInput) => void fed.push(i),
-    flush: (): CalcMessage[] => fed.splice(0).map((i) => ({ type: 'PolicyRemove', policy: (i as { ref: { namespace: string; name: string } }).ref })),
+    flush: (): CalcMessage[] =>
+      fed
+        .splice(0)
+        .map((i) => ({
+          type: 'PolicyRemove',
+          policy: (i as { ref: { namespace: string; name: string } }).ref,
+        })),
     stats: () => ({ endpoints: 0, localEndpoints: 0, policies: 0, activePolicies: 0, ipsets: 0 }),
   };
   let failuresLeft = opts.failures ?? 0;
@@ -91,7 +105,11 @@ describe('Agent', () => {
     expect(dp.applies).toBe(1);
     expect(dp.batches[0]).toHaveLength(2);
     expect(agent.isReady()).toBe(true);
-    expect(lastStatus()).toMatchObject({ inSync: true, programmedRevision: '3', counts: { chains: 3, ipsets: 2 } });
+    expect(lastStatus()).toMatchObject({
+      inSync: true,
+      programmedRevision: '3',
+      counts: { chains: 3, ipsets: 2 },
+    });
     await agent.stop();
   });
 
@@ -122,7 +140,10 @@ describe('Agent', () => {
     const { agent, dp, lastStatus, fatal } = setup({ failures: 2 });
     agent.onStatus('in-sync');
     await vi.advanceTimersByTimeAsync(1);
-    expect(lastStatus()).toMatchObject({ inSync: false, lastError: { message: 'iptables-restore: exit 1' } });
+    expect(lastStatus()).toMatchObject({
+      inSync: false,
+      lastError: { message: 'iptables-restore: exit 1' },
+    });
     await vi.advanceTimersByTimeAsync(250);
     expect(dp.applies).toBe(3);
     expect(dp.resyncs).toBe(2);

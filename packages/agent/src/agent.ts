@@ -153,7 +153,8 @@ export class Agent implements SyncerCallbacks {
       this.timer = null;
       this.applying = this.applyOnce().finally(() => {
         this.applying = null;
-        if (this.dirty && !this.stopped && this.failures === 0) this.schedule(this.opts.applyDebounceMs);
+        if (this.dirty && !this.stopped && this.failures === 0)
+          this.schedule(this.opts.applyDebounceMs);
       });
     }, delayMs);
   }
@@ -185,8 +186,17 @@ export class Agent implements SyncerCallbacks {
     this.log.log(level, 'dataplane programmed', { revision, messages, ...result });
     this.opts.status.update({
       programmedRevision: revision,
-      counts: { endpoints: stats.endpoints, localEndpoints: stats.localEndpoints, policies: stats.policies, chains, ipsets },
-      lastApply: { time: new Date().toISOString(), durationMs: Math.round(result.durationMs * 1000) / 1000 },
+      counts: {
+        endpoints: stats.endpoints,
+        localEndpoints: stats.localEndpoints,
+        policies: stats.policies,
+        chains,
+        ipsets,
+      },
+      lastApply: {
+        time: new Date().toISOString(),
+        durationMs: Math.round(result.durationMs * 1000) / 1000,
+      },
       lastError: null,
     });
     this.publishSyncState();
@@ -210,7 +220,11 @@ export class Agent implements SyncerCallbacks {
       return;
     }
     const delayMs = this.backoff.next();
-    this.log.warn('dataplane apply failed; retrying', { failures: this.failures, err: message, delayMs });
+    this.log.warn('dataplane apply failed; retrying', {
+      failures: this.failures,
+      err: message,
+      delayMs,
+    });
     this.retryPending = true;
     setTimeout(() => {
       this.retryPending = false;

@@ -4,9 +4,16 @@
  * dead agent's status disappears with its lease.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentProcess} from './testing/agentHarness.js';
+import type { AgentProcess } from './testing/agentHarness.js';
 import { Topology } from './testing/agentHarness.js';
-import { dbDenyAll, eventually, ModelStore, NODE, PODS, webAllowsClient } from './testing/itestCluster.js';
+import {
+  dbDenyAll,
+  eventually,
+  ModelStore,
+  NODE,
+  PODS,
+  webAllowsClient,
+} from './testing/itestCluster.js';
 
 const WEB = '10.65.0.3';
 const DB = '10.65.0.4';
@@ -18,7 +25,18 @@ describe('agent restart under traffic', () => {
   const running: AgentProcess[] = [];
 
   const start = (): AgentProcess => {
-    const a = topo.startAgent(['--node-name', NODE, '--etcd-endpoints', etcdUrl, '--metrics-port', '0', '--ipv6', 'false', '--status-ttl', '2']);
+    const a = topo.startAgent([
+      '--node-name',
+      NODE,
+      '--etcd-endpoints',
+      etcdUrl,
+      '--metrics-port',
+      '0',
+      '--ipv6',
+      'false',
+      '--status-ttl',
+      '2',
+    ]);
     running.push(a);
     return a;
   };
@@ -65,7 +83,11 @@ describe('agent restart under traffic', () => {
     await eventually(async () => (await store.status()) === null, 15_000, 'status key expired');
     const second = start();
     await second.waitFor((l) => l.message === 'dataplane programmed');
-    await eventually(async () => (await store.status())?.status.inSync === true, 10_000, 'status back');
+    await eventually(
+      async () => (await store.status())?.status.inSync === true,
+      10_000,
+      'status back',
+    );
     await new Promise((r) => setTimeout(r, 1000));
     stop = true;
     await probing;

@@ -30,7 +30,10 @@ describe('parseConfig', () => {
       PALISADE_IPV6: 'false',
       PALISADE_RESYNC_INTERVAL: '2s',
     };
-    const cfg = parseConfig(['--metrics-port', '1234', '--etcd-ca-file', '/ca.pem', '--cleanup'], env);
+    const cfg = parseConfig(
+      ['--metrics-port', '1234', '--etcd-ca-file', '/ca.pem', '--cleanup'],
+      env,
+    );
     expect(cfg).toMatchObject({
       nodeName: 'from-env',
       etcd: { endpoints: ['http://a:1', 'http://b:2'], caFile: '/ca.pem' },

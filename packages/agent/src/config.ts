@@ -47,7 +47,10 @@ export const DEFAULTS = {
 /** `250`, `250ms`, `2s`, `1m` → milliseconds. */
 export function parseDuration(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (!m) throw new InvalidArgumentError(`expected a duration such as 500ms, 2s or 1m, got ${JSON.stringify(text)}`);
+  if (!m)
+    throw new InvalidArgumentError(
+      `expected a duration such as 500ms, 2s or 1m, got ${JSON.stringify(text)}`,
+    );
   const n = Number(m[1]);
   const unit = m[2] ?? 'ms';
   return Math.round(unit === 'm' ? n * 60_000 : unit === 's' ? n * 1000 : n);
@@ -57,7 +60,9 @@ function intArg(min: number, max: number) {
   return (text: string): number => {
     const n = Number(text);
     if (!Number.isInteger(n) || n < min || n > max)
-      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+      throw new InvalidArgumentError(
+        `expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`,
+      );
     return n;
   };
 }
@@ -70,26 +75,116 @@ function opt(flags: string, description: string, env: string): Option {
 export function buildProgram(): Command {
   return new Command('palisade-agent')
     .description('Palisade node agent: programs iptables and ipsets from the policy model in etcd')
-    .addOption(opt('--node-name <name>', 'this node\'s name (required)', 'NODE_NAME'))
-    .addOption(opt('--etcd-endpoints <urls>', 'comma-separated etcd URLs', 'PALISADE_ETCD_ENDPOINTS').default(DEFAULTS.etcdEndpoints))
+    .addOption(opt('--node-name <name>', "this node's name (required)", 'NODE_NAME'))
+    .addOption(
+      opt(
+        '--etcd-endpoints <urls>',
+        'comma-separated etcd URLs',
+        'PALISADE_ETCD_ENDPOINTS',
+      ).default(DEFAULTS.etcdEndpoints),
+    )
     .addOption(opt('--etcd-ca-file <file>', 'CA bundle for etcd TLS', 'PALISADE_ETCD_CA_FILE'))
-    .addOption(opt('--etcd-cert-file <file>', 'client certificate for etcd', 'PALISADE_ETCD_CERT_FILE'))
+    .addOption(
+      opt('--etcd-cert-file <file>', 'client certificate for etcd', 'PALISADE_ETCD_CERT_FILE'),
+    )
     .addOption(opt('--etcd-key-file <file>', 'client key for etcd', 'PALISADE_ETCD_KEY_FILE'))
     .addOption(opt('--etcd-username <user>', 'etcd user', 'PALISADE_ETCD_USERNAME'))
     .addOption(opt('--etcd-password <password>', 'etcd password', 'PALISADE_ETCD_PASSWORD'))
-    .addOption(opt('--metrics-port <port>', '/metrics, /livez, /readyz port (0 = any free port)', 'PALISADE_METRICS_PORT').argParser(intArg(0, 65535)).default(DEFAULTS.metricsPort))
-    .addOption(opt('--metrics-host <addr>', 'address the metrics server listens on', 'PALISADE_METRICS_HOST').default(DEFAULTS.metricsHost))
-    .addOption(opt('--log-level <level>', 'error|warn|info|debug', 'PALISADE_LOG_LEVEL').choices(['error', 'warn', 'info', 'debug']).default(DEFAULTS.logLevel))
-    .addOption(opt('--log-format <format>', 'json|text (default: text on a terminal, else json)', 'PALISADE_LOG_FORMAT').choices(['json', 'text']))
-    .addOption(opt('--ipv6 <mode>', 'program IPv6 too: auto (when ip6tables works)|true|false', 'PALISADE_IPV6').choices(['auto', 'true', 'false']).default(DEFAULTS.ipv6))
-    .addOption(opt('--iptables-backend <backend>', 'auto|nft|legacy', 'PALISADE_IPTABLES_BACKEND').choices(['auto', 'nft', 'legacy']).default(DEFAULTS.iptablesBackend))
-    .addOption(opt('--nflog-group <n>', 'NFLOG group of the blocked-connection log rule', 'PALISADE_NFLOG_GROUP').argParser(intArg(0, 65535)).default(DEFAULTS.nflogGroup))
-    .addOption(opt('--resync-interval <duration>', 'full dataplane resync period (repairs drift)', 'PALISADE_RESYNC_INTERVAL').argParser(parseDuration).default(parseDuration(DEFAULTS.resyncInterval), DEFAULTS.resyncInterval))
-    .addOption(opt('--apply-debounce <duration>', 'coalescing delay between a change and its apply', 'PALISADE_APPLY_DEBOUNCE').argParser(parseDuration).default(parseDuration(DEFAULTS.applyDebounce), DEFAULTS.applyDebounce))
-    .addOption(opt('--status-ttl <seconds>', 'TTL of the status key\'s lease', 'PALISADE_STATUS_TTL').argParser(intArg(2, 3600)).default(DEFAULTS.statusTtl))
-    .addOption(opt('--max-apply-failures <n>', 'consecutive failed applies before exiting non-zero', 'PALISADE_MAX_APPLY_FAILURES').argParser(intArg(1, 1000)).default(DEFAULTS.maxApplyFailures))
-    .addOption(opt('--blocked-log-rate <n>', 'max blocked-connection log lines per second', 'PALISADE_BLOCKED_LOG_RATE').argParser(intArg(0, 100_000)).default(DEFAULTS.blockedLogPerSecond))
-    .addOption(opt('--cleanup', 'remove every pal- chain, jump and ipset, then exit', 'PALISADE_CLEANUP'))
+    .addOption(
+      opt(
+        '--metrics-port <port>',
+        '/metrics, /livez, /readyz port (0 = any free port)',
+        'PALISADE_METRICS_PORT',
+      )
+        .argParser(intArg(0, 65535))
+        .default(DEFAULTS.metricsPort),
+    )
+    .addOption(
+      opt(
+        '--metrics-host <addr>',
+        'address the metrics server listens on',
+        'PALISADE_METRICS_HOST',
+      ).default(DEFAULTS.metricsHost),
+    )
+    .addOption(
+      opt('--log-level <level>', 'error|warn|info|debug', 'PALISADE_LOG_LEVEL')
+        .choices(['error', 'warn', 'info', 'debug'])
+        .default(DEFAULTS.logLevel),
+    )
+    .addOption(
+      opt(
+        '--log-format <format>',
+        'json|text (default: text on a terminal, else json)',
+        'PALISADE_LOG_FORMAT',
+      ).choices(['json', 'text']),
+    )
+    .addOption(
+      opt(
+        '--ipv6 <mode>',
+        'program IPv6 too: auto (when ip6tables works)|true|false',
+        'PALISADE_IPV6',
+      )
+        .choices(['auto', 'true', 'false'])
+        .default(DEFAULTS.ipv6),
+    )
+    .addOption(
+      opt('--iptables-backend <backend>', 'auto|nft|legacy', 'PALISADE_IPTABLES_BACKEND')
+        .choices(['auto', 'nft', 'legacy'])
+        .default(DEFAULTS.iptablesBackend),
+    )
+    .addOption(
+      opt(
+        '--nflog-group <n>',
+        'NFLOG group of the blocked-connection log rule',
+        'PALISADE_NFLOG_GROUP',
+      )
+        .argParser(intArg(0, 65535))
+        .default(DEFAULTS.nflogGroup),
+    )
+    .addOption(
+      opt(
+        '--resync-interval <duration>',
+        'full dataplane resync period (repairs drift)',
+        'PALISADE_RESYNC_INTERVAL',
+      )
+        .argParser(parseDuration)
+        .default(parseDuration(DEFAULTS.resyncInterval), DEFAULTS.resyncInterval),
+    )
+    .addOption(
+      opt(
+        '--apply-debounce <duration>',
+        'coalescing delay between a change and its apply',
+        'PALISADE_APPLY_DEBOUNCE',
+      )
+        .argParser(parseDuration)
+        .default(parseDuration(DEFAULTS.applyDebounce), DEFAULTS.applyDebounce),
+    )
+    .addOption(
+      opt('--status-ttl <seconds>', "TTL of the status key's lease", 'PALISADE_STATUS_TTL')
+        .argParser(intArg(2, 3600))
+        .default(DEFAULTS.statusTtl),
+    )
+    .addOption(
+      opt(
+        '--max-apply-failures <n>',
+        'consecutive failed applies before exiting non-zero',
+        'PALISADE_MAX_APPLY_FAILURES',
+      )
+        .argParser(intArg(1, 1000))
+        .default(DEFAULTS.maxApplyFailures),
+    )
+    .addOption(
+      opt(
+        '--blocked-log-rate <n>',
+        'max blocked-connection log lines per second',
+        'PALISADE_BLOCKED_LOG_RATE',
+      )
+        .argParser(intArg(0, 100_000))
+        .default(DEFAULTS.blockedLogPerSecond),
+    )
+    .addOption(
+      opt('--cleanup', 'remove every pal- chain, jump and ipset, then exit', 'PALISADE_CLEANUP'),
+    )
     .exitOverride()
     .configureOutput({ writeErr: () => undefined });
 }
@@ -118,7 +213,10 @@ interface RawOpts {
 }
 
 /** Parses argv (without the node/script entries) and env into a config; throws PalisadeError on bad input. */
-export function parseConfig(argv: string[], env: Record<string, string | undefined> = process.env): AgentConfig {
+export function parseConfig(
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+): AgentConfig {
   const saved = process.env;
   const program = buildProgram();
   try {
@@ -132,10 +230,16 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   }
   const o = program.opts<RawOpts>();
   const cleanup = o.cleanup === true || o.cleanup === 'true' || o.cleanup === '1';
-  if (!o.nodeName) throw new PalisadeError('INVALID_INPUT', 'the node name is required: --node-name or NODE_NAME');
+  if (!o.nodeName)
+    throw new PalisadeError('INVALID_INPUT', 'the node name is required: --node-name or NODE_NAME');
   if (!DNS_SUBDOMAIN.test(o.nodeName))
-    throw new PalisadeError('INVALID_INPUT', `invalid node name ${JSON.stringify(o.nodeName)}`, { fields: { node: o.nodeName } });
-  const endpoints = o.etcdEndpoints.split(',').map((s) => s.trim()).filter(Boolean);
+    throw new PalisadeError('INVALID_INPUT', `invalid node name ${JSON.stringify(o.nodeName)}`, {
+      fields: { node: o.nodeName },
+    });
+  const endpoints = o.etcdEndpoints
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (endpoints.length === 0) throw new PalisadeError('INVALID_INPUT', 'no etcd endpoints');
   const etcd: EtcdConnectionOptions = { endpoints };
   if (o.etcdCaFile) etcd.caFile = o.etcdCaFile;

@@ -7,7 +7,12 @@
  * every rule and set in place: enforcement continues across restarts and upgrades.
  */
 import { readFileSync, existsSync } from 'node:fs';
-import { createLogger, errorMessage, startObservabilityServer, type Logger } from '@palisade/common';
+import {
+  createLogger,
+  errorMessage,
+  startObservabilityServer,
+  type Logger,
+} from '@palisade/common';
 import { EtcdClient, Syncer } from '@palisade/datastore';
 import { ROOT_PREFIX } from '@palisade/model';
 import { Agent } from './agent.js';
@@ -21,7 +26,9 @@ import { ValidationFilter } from './validationFilter.js';
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';
@@ -30,18 +37,27 @@ function version(): string {
 
 async function detectIpv6(exec: Exec, logger: Logger): Promise<boolean> {
   const res = await exec('ip6tables', ['-w', '-S', 'FORWARD']);
-  if (res.code !== 0) logger.info('ip6tables not usable; programming IPv4 only', { err: res.stderr.trim() });
+  if (res.code !== 0)
+    logger.info('ip6tables not usable; programming IPv4 only', { err: res.stderr.trim() });
   return res.code === 0;
 }
 
 /** Bridged CNIs only send pod traffic through FORWARD with br_netfilter loaded. */
 function checkBrNetfilter(logger: Logger): void {
   if (!existsSync('/proc/sys/net/bridge/bridge-nf-call-iptables'))
-    logger.info('br_netfilter is not loaded: bridged CNIs need it for pod traffic to be policed (routed CNIs do not)');
+    logger.info(
+      'br_netfilter is not loaded: bridged CNIs need it for pod traffic to be policed (routed CNIs do not)',
+    );
 }
 
 async function runCleanup(cfg: AgentConfig, logger: Logger, ipv6: boolean): Promise<number> {
-  const dp = new Dataplane({ exec: realExec, logger, ipv6, backend: cfg.iptablesBackend, nflogGroup: cfg.nflogGroup });
+  const dp = new Dataplane({
+    exec: realExec,
+    logger,
+    ipv6,
+    backend: cfg.iptablesBackend,
+    nflogGroup: cfg.nflogGroup,
+  });
   await dp.cleanup();
   return 0;
 }
@@ -126,7 +142,12 @@ async function run(cfg: AgentConfig, logger: Logger): Promise<void> {
   for (const sig of ['SIGTERM', 'SIGINT'] as const)
     process.on(sig, () => void (shuttingDown ??= shutdown(0)));
 
-  logger.info('starting', { node: cfg.nodeName, etcd: cfg.etcd.endpoints, ipv6, version: version() });
+  logger.info('starting', {
+    node: cfg.nodeName,
+    etcd: cfg.etcd.endpoints,
+    ipv6,
+    version: version(),
+  });
   agent.start();
   blocked.start();
   status.schedule();
@@ -143,7 +164,11 @@ async function main(): Promise<void> {
     process.stderr.write(`palisade-agent: ${errorMessage(err)}\n`);
     process.exit(2);
   }
-  const logger = createLogger({ level: cfg.logLevel, format: cfg.logFormat, defaultMeta: { node: cfg.nodeName } });
+  const logger = createLogger({
+    level: cfg.logLevel,
+    format: cfg.logFormat,
+    defaultMeta: { node: cfg.nodeName },
+  });
   try {
     await run(cfg, logger);
   } catch (err) {

@@ -44,14 +44,22 @@ export class AgentMetrics {
       help: 'iptables-restore invocations',
       registers,
     });
-    this.ipsetCalls = new Counter({ name: 'palisade_agent_ipset_calls_total', help: 'ipset invocations', registers });
+    this.ipsetCalls = new Counter({
+      name: 'palisade_agent_ipset_calls_total',
+      help: 'ipset invocations',
+      registers,
+    });
     this.endpoints = new Gauge({
       name: 'palisade_agent_endpoints',
       help: 'Endpoints known to the agent (scope="cluster") and on this node (scope="local")',
       labelNames: ['scope'],
       registers,
     });
-    this.policies = new Gauge({ name: 'palisade_agent_policies', help: 'Policies known to the agent', registers });
+    this.policies = new Gauge({
+      name: 'palisade_agent_policies',
+      help: 'Policies known to the agent',
+      registers,
+    });
     this.inSync = new Gauge({
       name: 'palisade_agent_in_sync',
       help: '1 when the agent is in sync with etcd and has programmed that state',

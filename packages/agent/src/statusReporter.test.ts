@@ -64,7 +64,11 @@ describe('StatusReporter', () => {
     for (let i = 1; i <= 5; i++) r.update({ programmedRevision: String(i) });
     await r.flush();
     expect(c.puts.length).toBeLessThanOrEqual(2);
-    expect(c.puts.at(-1)).toMatchObject({ key: '/palisade/v1/agent/node-a', leaseId: '1', value: { status: { programmedRevision: '5' } } });
+    expect(c.puts.at(-1)).toMatchObject({
+      key: '/palisade/v1/agent/node-a',
+      leaseId: '1',
+      value: { status: { programmedRevision: '5' } },
+    });
   });
 
   it('does not write when nothing changed', async () => {

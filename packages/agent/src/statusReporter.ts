@@ -104,16 +104,24 @@ export class StatusReporter {
       this.dirty = false;
       try {
         const lease = await this.ensureLease();
-        await this.opts.client.put(agentKey(this.opts.nodeName), AgentStatusSchema, this.current(), {
-          leaseId: lease.id,
-        });
+        await this.opts.client.put(
+          agentKey(this.opts.nodeName),
+          AgentStatusSchema,
+          this.current(),
+          {
+            leaseId: lease.id,
+          },
+        );
         this.writes++;
         this.backoff.reset();
       } catch (err) {
         if (this.stopped) return;
         this.dirty = true;
         const delayMs = this.backoff.next();
-        this.opts.logger.warn('cannot write agent status; retrying', { err: errorMessage(err), delayMs });
+        this.opts.logger.warn('cannot write agent status; retrying', {
+          err: errorMessage(err),
+          delayMs,
+        });
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null;
           this.schedule();

@@ -90,7 +90,10 @@ export class ValidationFilter {
   private contain(key: string, parsed: Consumed): CalcInput | null {
     switch (parsed.kind) {
       case 'policy':
-        return toInput(parsed, isolatingPolicy(parsed.namespace, parsed.name, this.invalid.get(key) ?? ''));
+        return toInput(
+          parsed,
+          isolatingPolicy(parsed.namespace, parsed.name, this.invalid.get(key) ?? ''),
+        );
       case 'namespace':
         return toInput(parsed, emptyNamespace(parsed.name));
       case 'endpoint': {
@@ -104,7 +107,11 @@ export class ValidationFilter {
 
   private report(key: string, kind: ConsumedKind, error: string): void {
     this.invalid.set(key, error);
-    this.opts.logger.warn('invalid value in etcd; contained without widening access', { key, kind, err: error });
+    this.opts.logger.warn('invalid value in etcd; contained without widening access', {
+      key,
+      kind,
+      err: error,
+    });
     this.opts.onInvalid?.(kind, key);
   }
 }
@@ -116,7 +123,11 @@ function isConsumed(k: ParsedKey): k is Consumed {
 function toInput(parsed: Consumed, value: Policy | Endpoint | Namespace | null): CalcInput {
   switch (parsed.kind) {
     case 'policy':
-      return { kind: 'policy', ref: { namespace: parsed.namespace, name: parsed.name }, value: value as Policy | null };
+      return {
+        kind: 'policy',
+        ref: { namespace: parsed.namespace, name: parsed.name },
+        value: value as Policy | null,
+      };
     case 'endpoint':
       return {
         kind: 'endpoint',

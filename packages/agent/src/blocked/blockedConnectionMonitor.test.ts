@@ -39,7 +39,10 @@ const pkt = (over: Partial<LoggedPacket> = {}): LoggedPacket => ({
 
 describe('describeBlocked', () => {
   it.each([
-    [pkt(), 'TCP 10.65.1.7:56648 -> 10.65.2.11:80 blocked: x/a -> y/b, ingress, isolated by policy y/deny-all, no rule allows'],
+    [
+      pkt(),
+      'TCP 10.65.1.7:56648 -> 10.65.2.11:80 blocked: x/a -> y/b, ingress, isolated by policy y/deny-all, no rule allows',
+    ],
     [
       pkt({ prefix: 'pal|D|e|abc', dst: '8.8.8.8', protocol: 'UDP', dstPort: 53 }),
       'UDP 10.65.1.7:56648 -> 8.8.8.8:53 blocked: x/a -> 8.8.8.8 (not a pod), egress, isolated by policies x/p1, x/p2, no rule allows',
@@ -80,7 +83,14 @@ describe('BlockedConnectionMonitor', () => {
     const logger = createLogger({ format: 'json', stream });
     const metrics = new AgentMetrics(new Registry());
     let t = 1000;
-    const mon = new BlockedConnectionMonitor({ group: 1, logger, metrics, context: ctx, maxLinesPerSecond, now: () => t });
+    const mon = new BlockedConnectionMonitor({
+      group: 1,
+      logger,
+      metrics,
+      context: ctx,
+      maxLinesPerSecond,
+      now: () => t,
+    });
     return { mon, lines, metrics, advance: (ms: number) => (t += ms) };
   }
 
@@ -96,7 +106,9 @@ describe('BlockedConnectionMonitor', () => {
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^TCP 10\.65\.1\.7:56648 -> 10\.65\.2\.11:80 blocked/);
     const counted = await metrics.blockedConnections.get();
-    expect(counted.values).toEqual([{ value: 4, labels: { namespace: 'y', pod: 'b', direction: 'ingress' } }]);
+    expect(counted.values).toEqual([
+      { value: 4, labels: { namespace: 'y', pod: 'b', direction: 'ingress' } },
+    ]);
     expect((await metrics.blockedLogSuppressed.get()).values[0]?.value).toBe(1);
   });
 
@@ -117,8 +129,14 @@ describe('BlockedConnectionMonitor', () => {
       metrics: new AgentMetrics(new Registry()),
       context: ctx,
       spawn: () => {
-        const child = Object.assign(new EventEmitter(), { stdout: new PassThrough(), stderr: new PassThrough(), kill: () => true });
-        setImmediate(() => child.emit('error', Object.assign(new Error('spawn tcpdump ENOENT'), { code: 'ENOENT' })));
+        const child = Object.assign(new EventEmitter(), {
+          stdout: new PassThrough(),
+          stderr: new PassThrough(),
+          kill: () => true,
+        });
+        setImmediate(() =>
+          child.emit('error', Object.assign(new Error('spawn tcpdump ENOENT'), { code: 'ENOENT' })),
+        );
         return child as unknown as ReturnType<SpawnFn>;
       },
     });

@@ -23,7 +23,10 @@ import type { AgentMetrics } from '../metrics.js';
 import { connectionKey, describeBlocked, type BlockedContext } from './describe.js';
 import { decodeNflog, LINKTYPE_NFLOG, PcapStreamReader } from './pcap.js';
 
-export type SpawnFn = (cmd: string, args: string[]) => ChildProcessByStdio<null, Readable, Readable>;
+export type SpawnFn = (
+  cmd: string,
+  args: string[],
+) => ChildProcessByStdio<null, Readable, Readable>;
 
 export interface BlockedMonitorOptions {
   group: number;
@@ -37,7 +40,8 @@ export interface BlockedMonitorOptions {
   now?: () => number;
 }
 
-const defaultSpawn: SpawnFn = (cmd, args) => nodeSpawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+const defaultSpawn: SpawnFn = (cmd, args) =>
+  nodeSpawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
 export class BlockedConnectionMonitor {
   private child: ChildProcessByStdio<null, Readable, Readable> | null = null;
@@ -74,7 +78,16 @@ export class BlockedConnectionMonitor {
 
   private launch(): void {
     const bin = this.opts.tcpdumpPath ?? 'tcpdump';
-    const args = ['-i', `nflog:${this.opts.group}`, '-w', '-', '-U', '-s', '1024', '--immediate-mode'];
+    const args = [
+      '-i',
+      `nflog:${this.opts.group}`,
+      '-w',
+      '-',
+      '-U',
+      '-s',
+      '1024',
+      '--immediate-mode',
+    ];
     const child = (this.opts.spawn ?? defaultSpawn)(bin, args);
     this.child = child;
     const reader = new PcapStreamReader();
@@ -91,18 +104,28 @@ export class BlockedConnectionMonitor {
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') {
         if (!this.warnedMissing)
-          this.opts.logger.warn('tcpdump not found: blocked connections are enforced but not logged', { bin });
+          this.opts.logger.warn(
+            'tcpdump not found: blocked connections are enforced but not logged',
+            { bin },
+          );
         this.warnedMissing = true;
         this.child = null;
         return;
       }
-      this.opts.logger.warn('cannot start tcpdump for blocked-connection logging', { err: errorMessage(err) });
+      this.opts.logger.warn('cannot start tcpdump for blocked-connection logging', {
+        err: errorMessage(err),
+      });
     });
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = null;
       if (this.stopped || this.warnedMissing) return;
       const delayMs = this.backoff.next();
-      this.opts.logger.warn('tcpdump exited; restarting', { code, signal, stderr: stderr.trim(), delayMs });
+      this.opts.logger.warn('tcpdump exited; restarting', {
+        code,
+        signal,
+        stderr: stderr.trim(),
+        delayMs,
+      });
       this.restartTimer = setTimeout(() => this.launch(), delayMs);
     });
   }

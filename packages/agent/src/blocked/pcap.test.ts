@@ -18,7 +18,13 @@ function tlv(type: number, value: Buffer, le: boolean): Buffer {
   return Buffer.concat([head, value, Buffer.alloc((4 - (len % 4)) % 4)]);
 }
 
-function ipv4Packet(proto: number, src: number[], dst: number[], sport: number, dport: number): Buffer {
+function ipv4Packet(
+  proto: number,
+  src: number[],
+  dst: number[],
+  sport: number,
+  dport: number,
+): Buffer {
   const b = Buffer.alloc(28);
   b[0] = 0x45;
   b[9] = proto;
@@ -40,7 +46,13 @@ function ipv6Packet(proto: number, src: Buffer, dst: Buffer, sport: number, dpor
   return b;
 }
 
-function nflog(opts: { group: number; prefix?: string; payload: Buffer; le?: boolean; family?: number }): Buffer {
+function nflog(opts: {
+  group: number;
+  prefix?: string;
+  payload: Buffer;
+  le?: boolean;
+  family?: number;
+}): Buffer {
   const le = opts.le ?? true;
   const head = Buffer.from([opts.family ?? 2, 0, 0, 0]);
   head.writeUInt16BE(opts.group, 2);
@@ -52,7 +64,8 @@ function nflog(opts: { group: number; prefix?: string; payload: Buffer; le?: boo
 
 function pcap(records: Buffer[], le = true): Buffer {
   const h = Buffer.alloc(24);
-  const w32 = (b: Buffer, v: number, o: number) => (le ? b.writeUInt32LE(v, o) : b.writeUInt32BE(v, o));
+  const w32 = (b: Buffer, v: number, o: number) =>
+    le ? b.writeUInt32LE(v, o) : b.writeUInt32BE(v, o);
   w32(h, 0xa1b2c3d4, 0);
   w32(h, 0x40000, 16);
   w32(h, LINKTYPE_NFLOG, 20);
@@ -91,8 +104,18 @@ describe('PcapStreamReader + decodeNflog', () => {
   ])('reassembles records split across chunks (%s)', (_n, le) => {
     const stream = pcap(
       [
-        nflog({ group: 1, prefix: 'pal tw x', payload: ipv4Packet(17, [10, 65, 1, 7], [10, 65, 2, 11], 5353, 53), le }),
-        nflog({ group: 1, prefix: 'pal fw y', payload: ipv4Packet(6, [10, 0, 0, 1], [10, 0, 0, 2], 1000, 80), le }),
+        nflog({
+          group: 1,
+          prefix: 'pal tw x',
+          payload: ipv4Packet(17, [10, 65, 1, 7], [10, 65, 2, 11], 5353, 53),
+          le,
+        }),
+        nflog({
+          group: 1,
+          prefix: 'pal fw y',
+          payload: ipv4Packet(6, [10, 0, 0, 1], [10, 0, 0, 2], 1000, 80),
+          le,
+        }),
       ],
       le,
     );
@@ -102,7 +125,9 @@ describe('PcapStreamReader + decodeNflog', () => {
     expect(recs).toHaveLength(2);
     expect(recs[0]!.timeMs).toBe(1700000000500);
     const pkts = recs.map((r) => decodeNflog(r.data, reader.littleEndian));
-    expect(pkts.map((p) => [p?.prefix, p?.protocol, p?.src, p?.srcPort, p?.dst, p?.dstPort])).toEqual([
+    expect(
+      pkts.map((p) => [p?.prefix, p?.protocol, p?.src, p?.srcPort, p?.dst, p?.dstPort]),
+    ).toEqual([
       ['pal tw x', 'UDP', '10.65.1.7', 5353, '10.65.2.11', 53],
       ['pal fw y', 'TCP', '10.0.0.1', 1000, '10.0.0.2', 80],
     ]);
@@ -121,9 +146,41 @@ describe('PcapStreamReader + decodeNflog', () => {
 describe('decodeIp', () => {
   const v6 = (s: string) => Buffer.from(s.replace(/:/g, ''), 'hex');
   it.each([
-    ['IPv6 TCP with zero run', ipv6Packet(6, v6('fd00:0000:0000:0000:0000:0000:0000:0001'), v6('fd00:0001:0000:0000:0001:0000:0000:0002'), 4000, 443), { family: 6, protocol: 'TCP', src: 'fd00::1', dst: 'fd00:1::1:0:0:2', srcPort: 4000, dstPort: 443 }],
-    ['ICMP has no ports', ipv4Packet(1, [1, 2, 3, 4], [5, 6, 7, 8], 0, 0), { family: 4, protocol: 'ICMP', src: '1.2.3.4', dst: '5.6.7.8', srcPort: null, dstPort: null }],
-    ['unknown protocol', ipv4Packet(99, [1, 2, 3, 4], [5, 6, 7, 8], 0, 0), { family: 4, protocol: 'proto-99', src: '1.2.3.4', dst: '5.6.7.8', srcPort: null, dstPort: null }],
+    [
+      'IPv6 TCP with zero run',
+      ipv6Packet(
+        6,
+        v6('fd00:0000:0000:0000:0000:0000:0000:0001'),
+        v6('fd00:0001:0000:0000:0001:0000:0000:0002'),
+        4000,
+        443,
+      ),
+      {
+        family: 6,
+        protocol: 'TCP',
+        src: 'fd00::1',
+        dst: 'fd00:1::1:0:0:2',
+        srcPort: 4000,
+        dstPort: 443,
+      },
+    ],
+    [
+      'ICMP has no ports',
+      ipv4Packet(1, [1, 2, 3, 4], [5, 6, 7, 8], 0, 0),
+      { family: 4, protocol: 'ICMP', src: '1.2.3.4', dst: '5.6.7.8', srcPort: null, dstPort: null },
+    ],
+    [
+      'unknown protocol',
+      ipv4Packet(99, [1, 2, 3, 4], [5, 6, 7, 8], 0, 0),
+      {
+        family: 4,
+        protocol: 'proto-99',
+        src: '1.2.3.4',
+        dst: '5.6.7.8',
+        srcPort: null,
+        dstPort: null,
+      },
+    ],
   ])('%s', (_n, pkt, expected) => {
     expect(decodeIp(pkt)).toEqual(expected);
   });

@@ -43,7 +43,8 @@ export class PcapStreamReader {
     if (this.little === null && !this.readHeader()) return out;
     for (;;) {
       if (this.buf.length < 16) break;
-      const u32 = (o: number): number => (this.little ? this.buf.readUInt32LE(o) : this.buf.readUInt32BE(o));
+      const u32 = (o: number): number =>
+        this.little ? this.buf.readUInt32LE(o) : this.buf.readUInt32BE(o);
       const inclLen = u32(8);
       if (this.buf.length < 16 + inclLen) break;
       const sub = u32(4);
@@ -65,7 +66,8 @@ export class PcapStreamReader {
     if (this.buf.length < 24) return false;
     const magicLE = this.buf.readUInt32LE(0);
     if (magicLE === 0xa1b2c3d4 || magicLE === 0xa1b23c4d) this.little = true;
-    else if (this.buf.readUInt32BE(0) === 0xa1b2c3d4 || this.buf.readUInt32BE(0) === 0xa1b23c4d) this.little = false;
+    else if (this.buf.readUInt32BE(0) === 0xa1b2c3d4 || this.buf.readUInt32BE(0) === 0xa1b23c4d)
+      this.little = false;
     else throw new Error('not a pcap stream (bad magic)');
     const magic = this.little ? magicLE : this.buf.readUInt32BE(0);
     this.nanos = magic === 0xa1b23c4d;
@@ -96,7 +98,13 @@ export function decodeNflog(data: Buffer, littleEndian: boolean): LoggedPacket |
   return ip ? { group, prefix, ...ip } : null;
 }
 
-const PROTOCOLS: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'ICMPv6', 132: 'SCTP' };
+const PROTOCOLS: Record<number, string> = {
+  1: 'ICMP',
+  6: 'TCP',
+  17: 'UDP',
+  58: 'ICMPv6',
+  132: 'SCTP',
+};
 const WITH_PORTS = new Set([6, 17, 132]);
 
 type IpInfo = Omit<LoggedPacket, 'group' | 'prefix'>;
@@ -110,7 +118,11 @@ export function decodeIp(p: Buffer): IpInfo | null {
     const ihl = (p[0]! & 0x0f) * 4;
     const proto = p[9]!;
     const fragOffset = p.readUInt16BE(6) & 0x1fff;
-    return withPorts(p, { family: 4, proto, src: ipv4(p, 12), dst: ipv4(p, 16) }, fragOffset === 0 ? ihl : -1);
+    return withPorts(
+      p,
+      { family: 4, proto, src: ipv4(p, 12), dst: ipv4(p, 16) },
+      fragOffset === 0 ? ihl : -1,
+    );
   }
   if (version === 6) {
     if (p.length < 40) return null;
@@ -119,7 +131,11 @@ export function decodeIp(p: Buffer): IpInfo | null {
   return null;
 }
 
-function withPorts(p: Buffer, h: { family: 4 | 6; proto: number; src: string; dst: string }, l4: number): IpInfo {
+function withPorts(
+  p: Buffer,
+  h: { family: 4 | 6; proto: number; src: string; dst: string },
+  l4: number,
+): IpInfo {
   const ports = l4 >= 0 && WITH_PORTS.has(h.proto) && p.length >= l4 + 4;
   return {
     family: h.family,
@@ -141,7 +157,7 @@ function ipv6(p: Buffer, o: number): string {
   for (let i = 0; i < 8; i++) groups.push(p.readUInt16BE(o + i * 2));
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

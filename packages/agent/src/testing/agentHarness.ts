@@ -22,7 +22,8 @@ const POD_TOOL = path.join(HERE, 'podTool.mjs');
 
 export async function sh(cmd: string, args: string[], input?: string): Promise<string> {
   const res = await realExec(cmd, args, input === undefined ? undefined : { input });
-  if (res.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${res.code}): ${res.stderr}`);
+  if (res.code !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${res.code}): ${res.stderr}`);
   return res.stdout;
 }
 export const nsSh = (ns: string, cmd: string, args: string[], input?: string): Promise<string> =>
@@ -48,7 +49,11 @@ export interface PodSpec {
 export class PodTool {
   private nextId = 1;
   private readonly waiters = new Map<number, (r: { ok: boolean }) => void>();
-  constructor(readonly ns: string, readonly ip: string, private readonly child: ChildProcess) {
+  constructor(
+    readonly ns: string,
+    readonly ip: string,
+    private readonly child: ChildProcess,
+  ) {
     readline.createInterface({ input: child.stdout! }).on('line', (line) => {
       const msg = JSON.parse(line) as { id: number; ok: boolean };
       this.waiters.get(msg.id)?.(msg);
@@ -110,7 +115,20 @@ export class Topology {
     const ns = `${this.prefix}${pod.name}`;
     await sh('ip', ['netns', 'add', ns]);
     await nsSh(ns, 'ip', ['link', 'set', 'lo', 'up']);
-    await sh('ip', ['-n', this.node, 'link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+    await sh('ip', [
+      '-n',
+      this.node,
+      'link',
+      'add',
+      veth,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      ns,
+    ]);
     await nsSh(this.node, 'sysctl', ['-qw', `net.ipv4.conf.${veth}.proxy_arp=1`]);
     await sh('ip', ['-n', this.node, 'link', 'set', veth, 'up']);
     await sh('ip', ['-n', this.node, 'route', 'add', `${pod.ip}/32`, 'dev', veth]);
@@ -118,9 +136,13 @@ export class Topology {
     await sh('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
     await sh('ip', ['-n', ns, 'route', 'add', '169.254.1.1', 'dev', 'eth0']);
     await sh('ip', ['-n', ns, 'route', 'add', 'default', 'via', '169.254.1.1', 'dev', 'eth0']);
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, POD_TOOL, ...pod.ports.map(String)], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      'ip',
+      ['netns', 'exec', ns, process.execPath, POD_TOOL, ...pod.ports.map(String)],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
     this.procs.push(child);
     const tool = new PodTool(ns, pod.ip, child);
     await tool.ready();
@@ -145,7 +167,9 @@ export class Topology {
     });
     await new Promise<void>((resolve) => this.relayServer!.listen(sock, resolve));
     const script = `require('net').createServer(c=>{const u=require('net').connect(${JSON.stringify(sock)});c.pipe(u).pipe(c);c.on('error',()=>u.destroy());u.on('error',()=>c.destroy())}).listen(2379,'127.0.0.1',()=>console.log('up'))`;
-    const relay = spawn('ip', ['netns', 'exec', this.node, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const relay = spawn('ip', ['netns', 'exec', this.node, process.execPath, '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     this.procs.push(relay);
     await new Promise((resolve) => relay.stdout.once('data', resolve));
     return 'http://127.0.0.1:2379';
@@ -155,8 +179,22 @@ export class Topology {
   startAgent(args: string[]): AgentProcess {
     const child = spawn(
       'ip',
-      ['netns', 'exec', this.node, process.execPath, '--conditions=palisade-source', '--import', 'tsx', MAIN, ...args],
-      { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PALISADE_LOG_FORMAT: 'json' } },
+      [
+        'netns',
+        'exec',
+        this.node,
+        process.execPath,
+        '--conditions=palisade-source',
+        '--import',
+        'tsx',
+        MAIN,
+        ...args,
+      ],
+      {
+        cwd: REPO,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, PALISADE_LOG_FORMAT: 'json' },
+      },
     );
     this.procs.push(child);
     return new AgentProcess(child);
@@ -218,7 +256,12 @@ export class AgentProcess {
       const found = this.lines.find(pred);
       if (found) return found;
       if (Date.now() > deadline)
-        throw new Error(`timed out waiting for a log line (pid ${this.child.pid}, exit ${this.child.exitCode}); last lines:\n${this.lines.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`);
+        throw new Error(
+          `timed out waiting for a log line (pid ${this.child.pid}, exit ${this.child.exitCode}); last lines:\n${this.lines
+            .slice(-15)
+            .map((l) => JSON.stringify(l))
+            .join('\n')}`,
+        );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 100);
         this.listeners.push(() => {
@@ -244,5 +287,8 @@ export class AgentProcess {
 /** GET a URL from inside a namespace. */
 export async function nsGet(ns: string, url: string): Promise<{ status: number; body: string }> {
   const script = `fetch(${JSON.stringify(url)}).then(async r=>{process.stdout.write(JSON.stringify({status:r.status,body:await r.text()}))},e=>{process.stdout.write(JSON.stringify({status:0,body:String(e)}))})`;
-  return JSON.parse(await nsSh(ns, process.execPath, ['-e', script])) as { status: number; body: string };
+  return JSON.parse(await nsSh(ns, process.execPath, ['-e', script])) as {
+    status: number;
+    body: string;
+  };
 }

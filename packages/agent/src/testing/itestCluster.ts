@@ -63,16 +63,22 @@ export class ModelStore {
   /** Writes namespaces and endpoints of PODS; returns the last revision. */
   async writePods(): Promise<string> {
     let rev = '0';
-    for (const ns of ['a', 'b']) rev = (await this.client.put(namespaceKey(ns), NamespaceSchema, makeNamespace(ns, { team: ns }))).revision;
+    for (const ns of ['a', 'b'])
+      rev = (
+        await this.client.put(namespaceKey(ns), NamespaceSchema, makeNamespace(ns, { team: ns }))
+      ).revision;
     for (const p of PODS) {
       const ep = makeEndpoint(p.namespace, p.name, { node: NODE, ips: [p.ip], labels: p.labels });
-      rev = (await this.client.put(endpointKey(NODE, p.namespace, p.name), EndpointSchema, ep)).revision;
+      rev = (await this.client.put(endpointKey(NODE, p.namespace, p.name), EndpointSchema, ep))
+        .revision;
     }
     return rev;
   }
 
   async putPolicy(p: Policy): Promise<string> {
-    return (await this.client.put(policyKey(p.metadata.namespace, p.metadata.name), PolicySchema, p)).revision;
+    return (
+      await this.client.put(policyKey(p.metadata.namespace, p.metadata.name), PolicySchema, p)
+    ).revision;
   }
 
   async status(): Promise<AgentStatus | null> {
@@ -86,7 +92,11 @@ export class ModelStore {
 }
 
 /** Polls `fn` until it returns true. */
-export async function eventually(fn: () => Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  fn: () => Promise<boolean>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await fn()) return;

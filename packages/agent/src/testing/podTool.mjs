@@ -18,7 +18,8 @@ for (const port of ports) {
 }
 
 const held = new Map();
-const reply = (id, ok, extra = {}) => process.stdout.write(JSON.stringify({ id, ok, ...extra }) + '\n');
+const reply = (id, ok, extra = {}) =>
+  process.stdout.write(JSON.stringify({ id, ok, ...extra }) + '\n');
 
 function tcp(cmd) {
   const s = net.connect({ host: cmd.host, port: cmd.port });
