@@ -55,7 +55,7 @@ export function makePod(name: string, namespace: string, ...tweaks: Tweak<KPod>[
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace, labels: { app: name } },
-    spec: { nodeName: 'node-1', containers: [{ name: 'main' }] },
+    spec: { nodeName: 'node-1', containers: [{ name: 'main', image: 'registry.k8s.io/pause:3.10' }] },
     status: { phase: 'Running', podIP: '10.0.0.1', podIPs: [{ ip: '10.0.0.1' }] },
   };
   for (const t of tweaks) t(pod);

@@ -63,6 +63,7 @@ export interface KContainerPort {
 
 export interface KContainer {
   name?: string;
+  image?: string;
   ports?: KContainerPort[] | null;
   restartPolicy?: string | null;
 }
