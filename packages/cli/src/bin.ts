@@ -3,4 +3,6 @@
 import { defaultContext } from './context.js';
 import { run } from './program.js';
 
+// Deprecation notices from dependencies (grpc's TLS servername) are not for operators.
+process.noDeprecation = true;
 process.exitCode = await run(process.argv.slice(2), defaultContext());
