@@ -99,4 +99,25 @@ describe('agent restart under traffic', () => {
     // New connections to the allowed pod work with the restarted agent.
     expect(await client.tcp(WEB, 80, 500)).toBe(true);
   });
+
+  it('fails closed through an etcd outage and rewrites its status afterwards', async () => {
+    const agent = running.at(-1)!;
+    const client = topo.pod('client');
+    await eventually(async () => (await store.status()) !== null, 10_000, 'status present');
+    await store.etcd.kill();
+    // Longer than the status lease TTL (2 s): the lease is lost meanwhile.
+    for (let i = 0; i < 8; i++) {
+      expect(await client.tcp(DB, 80, 200)).toBe(false);
+      expect(await client.tcp(WEB, 80, 500)).toBe(true);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await store.etcd.restart();
+    await eventually(
+      async () => (await store.status().catch(() => null))?.status.inSync === true,
+      30_000,
+      'status rewritten',
+    );
+    expect(agent.child.exitCode).toBeNull();
+    expect(await client.tcp(DB, 80, 200)).toBe(false);
+  });
 });
