@@ -88,7 +88,7 @@ export class Cluster {
     await topology.init();
     const c = new Cluster({ ...options, prefix, logDir }, runDir, etcd, etcdClient, kubeApi, kubeconfigPath, new KubeClient(kubeconfigPath), topology);
     await c.startEtcdSocket();
-    await c.startController();
+    c.startController();
     const controllerReady = c.waitForController();
     await c.ensureNodes(options.nodes);
     await controllerReady;
@@ -117,7 +117,7 @@ export class Cluster {
     await new Promise<void>((resolve) => this.etcdSocket!.listen(path.join(this.runDir, 'etcd.sock'), resolve));
   }
 
-  async startController(extraArgs: string[] = []): Promise<void> {
+  startController(extraArgs: string[] = []): void {
     const { cmd, args } = componentCommand('controller', [
       '--kubeconfig', this.kubeconfigPath,
       '--etcd-endpoints', this.etcd.endpoints.join(','),
@@ -143,11 +143,11 @@ export class Cluster {
       const relay = startProcess({ name: `relay-${node.name}`, cmd: 'ip', args: ['netns', 'exec', node.netns, process.execPath, RELAY, '2379', path.join(this.runDir, 'etcd.sock')] });
       await relay.waitFor(/ready/, 10_000);
       this.relays.push(relay);
-      await this.startAgent(node.name);
+      this.startAgent(node.name);
     }
   }
 
-  async startAgent(nodeName: string): Promise<Managed> {
+  startAgent(nodeName: string): Managed {
     const node = this.topology.nodes.find((n) => n.name === nodeName);
     if (!node) throw new Error(`unknown node ${nodeName}`);
     const { cmd, args } = componentCommand('agent', [

@@ -24,14 +24,14 @@ export type NetworkPolicyManifest = Record<string, unknown>;
  * every `from` and turn "allow from X" into "allow from anywhere".
  */
 export function toTypedNetworkPolicy(manifest: NetworkPolicyManifest): k8s.V1NetworkPolicy {
-  const np = structuredClone(manifest) as { spec?: { ingress?: Record<string, unknown>[] } };
+  const np: { spec?: { ingress?: Record<string, unknown>[] } } = structuredClone(manifest);
   for (const rule of np.spec?.ingress ?? []) {
     if ('from' in rule) {
       rule._from = rule.from;
       delete rule.from;
     }
   }
-  return np as k8s.V1NetworkPolicy;
+  return np;
 }
 
 function isNotFound(err: unknown): boolean {

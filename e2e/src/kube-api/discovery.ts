@@ -48,7 +48,9 @@ export function apiGroupList(): JsonObject {
 }
 
 export function apiGroupDoc(group: string): JsonObject | undefined {
-  return groups().includes(group) ? { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(group) } : undefined;
+  return groups().includes(group)
+    ? { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(group) }
+    : undefined;
 }
 
 function resourceEntries(def: ResourceDef): JsonObject[] {
@@ -63,7 +65,13 @@ function resourceEntries(def: ResourceDef): JsonObject[] {
   if (def.categories.length > 0) main.categories = def.categories;
   const out = [main];
   if (def.hasStatus) {
-    out.push({ name: `${def.plural}/status`, singularName: '', namespaced: def.namespaced, kind: def.kind, verbs: ['get', 'patch', 'update'] });
+    out.push({
+      name: `${def.plural}/status`,
+      singularName: '',
+      namespaced: def.namespaced,
+      kind: def.kind,
+      verbs: ['get', 'patch', 'update'],
+    });
   }
   return out;
 }
@@ -95,7 +103,8 @@ export function openApiV3Index(): JsonObject {
 const FIELD_VALIDATION_PARAM = {
   name: 'fieldValidation',
   in: 'query',
-  description: 'fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields.',
+  description:
+    'fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields.',
   schema: { type: 'string', uniqueItems: true },
 };
 
@@ -113,10 +122,19 @@ export function openApiV3Doc(path: string): JsonObject | undefined {
         parameters: [FIELD_VALIDATION_PARAM],
         responses: { '200': { description: 'OK' } },
         'x-kubernetes-action': 'patch',
-        'x-kubernetes-group-version-kind': { group: def.group, version: def.version, kind: def.kind },
+        'x-kubernetes-group-version-kind': {
+          group: def.group,
+          version: def.version,
+          kind: def.kind,
+        },
       },
     };
   }
   const title = defs[0] ? apiVersionOf(defs[0]) : path;
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: `v1.32.0 (${title})` }, paths, components: { schemas: {} } };
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: `v1.32.0 (${title})` },
+    paths,
+    components: { schemas: {} },
+  };
 }

@@ -89,7 +89,10 @@ describe.skipIf(!hasKubectl)('kubectl against the fake API server', () => {
   it('lists policies across namespaces as a table', async () => {
     const r = await kubectl('get', 'netpol', '-A');
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => l.split(/\s{2,}/));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s{2,}/));
     expect(lines[0]).toEqual(['NAMESPACE', 'NAME', 'POD-SELECTOR', 'AGE']);
     expect(lines[1]?.slice(0, 3)).toEqual(['shop', 'allow-web', 'app=web']);
   });
@@ -97,12 +100,24 @@ describe.skipIf(!hasKubectl)('kubectl against the fake API server', () => {
   it('labels a pod and reads it back', async () => {
     const r = await kubectl('label', 'pod', '-n', 'shop', 'web-1', 'tier=front');
     expect(r.stdout.trim()).toBe('pod/web-1 labeled');
-    const got = await kubectl('get', 'pod', '-n', 'shop', 'web-1', '-o', 'jsonpath={.metadata.labels}');
+    const got = await kubectl(
+      'get',
+      'pod',
+      '-n',
+      'shop',
+      'web-1',
+      '-o',
+      'jsonpath={.metadata.labels}',
+    );
     expect(JSON.parse(got.stdout)).toEqual({ app: 'web', tier: 'front' });
   });
 
   it('streams changes with get -w', async () => {
-    const child = spawn('kubectl', kubectlArgs(['get', 'pods', '-n', 'shop', '-w', '--no-headers']), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      'kubectl',
+      kubectlArgs(['get', 'pods', '-n', 'shop', '-w', '--no-headers']),
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const lines: string[] = [];
     let buf = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -145,12 +160,17 @@ spec:
     const r = await kubectl('apply', '-f', file);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('The NetworkPolicy "bad" is invalid');
-    expect(r.stderr).toContain('spec.ingress[0].ports[0].endPort: Invalid value: 70: must be greater than or equal to `port`');
+    expect(r.stderr).toContain(
+      'spec.ingress[0].ports[0].endPort: Invalid value: 70: must be greater than or equal to `port`',
+    );
   });
 
   it('supports server-side apply', async () => {
     const file = path.join(dir, 'ssa.yaml');
-    await writeFile(file, `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ssa, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n`);
+    await writeFile(
+      file,
+      `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ssa, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n`,
+    );
     const r = await kubectl('apply', '--server-side', '-f', file);
     expect(r.stdout.trim()).toBe('networkpolicy.networking.k8s.io/ssa serverside-applied');
     const again = await kubectl('apply', '--server-side', '-f', file);

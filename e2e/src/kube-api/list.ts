@@ -28,7 +28,11 @@ export class ListPager {
   private readonly snapshots = new Map<string, Snapshot>();
 
   /** Pages `all` (already filtered, sorted) or continues an earlier paged list. */
-  page(all: () => { items: KubeObject[]; rv: number }, limit: number, cont: string | undefined): ListPage {
+  page(
+    all: () => { items: KubeObject[]; rv: number },
+    limit: number,
+    cont: string | undefined,
+  ): ListPage {
     let snap: Snapshot;
     let start = 0;
     if (cont) {
@@ -41,10 +45,15 @@ export class ListPager {
       snap = all();
     }
     const end = limit > 0 ? Math.min(start + limit, snap.items.length) : snap.items.length;
-    const page: ListPage = { items: snap.items.slice(start, end), metadata: { resourceVersion: String(snap.rv) } };
+    const page: ListPage = {
+      items: snap.items.slice(start, end),
+      metadata: { resourceVersion: String(snap.rv) },
+    };
     if (end < snap.items.length) {
       const id = cont ? this.decode(cont)[0] : this.remember(snap);
-      page.metadata.continue = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', id, start: end })).toString('base64');
+      page.metadata.continue = Buffer.from(
+        JSON.stringify({ v: 'meta.k8s.io/v1', id, start: end }),
+      ).toString('base64');
       page.metadata.remainingItemCount = snap.items.length - end;
     }
     return page;
@@ -66,12 +75,17 @@ export class ListPager {
 
   private decode(token: string): [string, number] {
     try {
-      const o = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { id?: unknown; start?: unknown };
+      const o = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as {
+        id?: unknown;
+        start?: unknown;
+      };
       if (typeof o.id === 'string' && typeof o.start === 'number') return [o.id, o.start];
     } catch {
       // fall through
     }
-    throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+    throw badRequest(
+      'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+    );
   }
 }
 

@@ -43,10 +43,12 @@ const PORT_RANGE_MSG = 'must be between 1 and 65535, inclusive';
 export function isValidPortName(port: string): string[] {
   const errs: string[] = [];
   if (port.length > 15) errs.push('must be no more than 15 characters');
-  if (!/^[-a-z0-9]+$/.test(port)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
+  if (!/^[-a-z0-9]+$/.test(port))
+    errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
   else if (!/[a-z]/.test(port)) errs.push('must contain at least one letter (a-z)');
   if (port.includes('--')) errs.push('must not contain consecutive hyphens');
-  if (port.length > 0 && (port.startsWith('-') || port.endsWith('-'))) errs.push('must not begin or end with a hyphen');
+  if (port.length > 0 && (port.startsWith('-') || port.endsWith('-')))
+    errs.push('must not begin or end with a hyphen');
   return errs;
 }
 
@@ -62,16 +64,28 @@ function validatePort(port: Rule, path: string): FieldError[] {
     if (typeof p === 'number') {
       if (!inRange(p)) errs.push(fieldErr.invalid(`${path}.port`, p, PORT_RANGE_MSG));
       if (typeof end === 'number') {
-        if (end < p) errs.push(fieldErr.invalid(`${path}.endPort`, end, 'must be greater than or equal to `port`'));
+        if (end < p)
+          errs.push(
+            fieldErr.invalid(`${path}.endPort`, end, 'must be greater than or equal to `port`'),
+          );
         if (!inRange(end)) errs.push(fieldErr.invalid(`${path}.endPort`, end, PORT_RANGE_MSG));
       }
     } else {
-      if (end !== undefined && end !== null) errs.push(fieldErr.invalid(`${path}.endPort`, end, 'may not be specified when `port` is non-numeric'));
+      if (end !== undefined && end !== null)
+        errs.push(
+          fieldErr.invalid(
+            `${path}.endPort`,
+            end,
+            'may not be specified when `port` is non-numeric',
+          ),
+        );
       const name = typeof p === 'string' ? p : JSON.stringify(p);
       errs.push(...isValidPortName(name).map((m) => fieldErr.invalid(`${path}.port`, name, m)));
     }
   } else if (end !== undefined && end !== null) {
-    errs.push(fieldErr.invalid(`${path}.endPort`, end, 'may not be specified when `port` is not specified'));
+    errs.push(
+      fieldErr.invalid(`${path}.endPort`, end, 'may not be specified when `port` is not specified'),
+    );
   }
   return errs;
 }
@@ -105,7 +119,8 @@ function parseIPv6(s: string): bigint | undefined {
   const [head = '', tail] = text.split('::');
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  const groups =
+    tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
   return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || '0', 16)), 0n);
 }
 
@@ -148,7 +163,8 @@ function validateIPBlock(ipb: Rule, path: string): FieldError[] {
       errs.push(fieldErr.invalid(p, text, 'not a valid CIDR'));
       return errs;
     }
-    if (!strictlyContains(cidr, ex)) errs.push(fieldErr.invalid(p, text, 'must be a strict subset of `cidr`'));
+    if (!strictlyContains(cidr, ex))
+      errs.push(fieldErr.invalid(p, text, 'must be a strict subset of `cidr`'));
   }
   return errs;
 }
@@ -170,31 +186,43 @@ function validatePeer(peer: Rule, path: string): FieldError[] {
     errs.push(...validateIPBlock(asObject(peer.ipBlock), `${path}.ipBlock`));
   }
   if (n === 0) errs.push(fieldErr.required(path, 'must specify a peer'));
-  else if (n > 1 && hasIpBlock) errs.push(fieldErr.forbidden(path, 'may not specify both ipBlock and another peer'));
+  else if (n > 1 && hasIpBlock)
+    errs.push(fieldErr.forbidden(path, 'may not specify both ipBlock and another peer'));
   return errs;
 }
 
 export function validateNetworkPolicySpec(specRaw: unknown): FieldError[] {
   const spec = asObject(specRaw);
   const errs = validateLabelSelector(spec.podSelector, 'spec.podSelector');
-  for (const [key, peersKey] of [['ingress', 'from'], ['egress', 'to']] as const) {
+  for (const [key, peersKey] of [
+    ['ingress', 'from'],
+    ['egress', 'to'],
+  ] as const) {
     rules(spec, key).forEach((rule, i) => {
       const rp = `spec.${key}[${i}]`;
       list(rule.ports).forEach((port, j) => errs.push(...validatePort(port, `${rp}.ports[${j}]`)));
-      list(rule[peersKey]).forEach((peer, j) => errs.push(...validatePeer(peer, `${rp}.${peersKey}[${j}]`)));
+      list(rule[peersKey]).forEach((peer, j) =>
+        errs.push(...validatePeer(peer, `${rp}.${peersKey}[${j}]`)),
+      );
     });
   }
   const types = Array.isArray(spec.policyTypes) ? (spec.policyTypes as unknown[]) : [];
   if (types.length > 2) {
-    errs.push(fieldErr.invalid('spec.policyTypes', types, 'may not specify more than two policyTypes'));
+    errs.push(
+      fieldErr.invalid('spec.policyTypes', types, 'may not specify more than two policyTypes'),
+    );
     return errs;
   }
   types.forEach((t, i) => {
-    if (t !== 'Ingress' && t !== 'Egress') errs.push(fieldErr.notSupported(`spec.policyTypes[${i}]`, t, ['Ingress', 'Egress']));
+    if (t !== 'Ingress' && t !== 'Egress')
+      errs.push(fieldErr.notSupported(`spec.policyTypes[${i}]`, t, ['Ingress', 'Egress']));
   });
   return errs;
 }
 
 export function validateNetworkPolicy(np: KubeObject): FieldError[] {
-  return [...validateObjectMeta(np.metadata, true, isDns1123Subdomain), ...validateNetworkPolicySpec(np.spec)];
+  return [
+    ...validateObjectMeta(np.metadata, true, isDns1123Subdomain),
+    ...validateNetworkPolicySpec(np.spec),
+  ];
 }

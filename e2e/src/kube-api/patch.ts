@@ -43,10 +43,17 @@ const MERGE_KEYS: Record<string, string> = {
   'status.hostIPs': 'ip',
 };
 
-function mergeList(path: string, cur: unknown, patch: unknown[], order: unknown[] | undefined): unknown[] {
+function mergeList(
+  path: string,
+  cur: unknown,
+  patch: unknown[],
+  order: unknown[] | undefined,
+): unknown[] {
   const key = MERGE_KEYS[path];
   if (key === undefined || !Array.isArray(cur)) {
-    return patch.filter((p) => !(isObject(p) && p.$patch === 'delete')).map((p) => strategicMerge(undefined, p, path));
+    return patch
+      .filter((p) => !(isObject(p) && p.$patch === 'delete'))
+      .map((p) => strategicMerge(undefined, p, path));
   }
   const curList: unknown[] = cur;
   if (key === '') {
@@ -64,7 +71,8 @@ function mergeList(path: string, cur: unknown, patch: unknown[], order: unknown[
     else out.push(strategicMerge(undefined, item, path));
   }
   if (order) {
-    const pos = (x: unknown): number => order.findIndex((o) => isObject(o) && isObject(x) && deepEqual(o[key], x[key]));
+    const pos = (x: unknown): number =>
+      order.findIndex((o) => isObject(o) && isObject(x) && deepEqual(o[key], x[key]));
     out = [...out].sort((a, b) => {
       const pa = pos(a);
       const pb = pos(b);
@@ -90,7 +98,8 @@ export function strategicMerge(target: unknown, patch: unknown, path = ''): unkn
     if (k.startsWith('$deleteFromPrimitiveList/')) {
       const f = k.slice('$deleteFromPrimitiveList/'.length);
       const cur = out[f];
-      if (Array.isArray(cur) && Array.isArray(v)) out[f] = cur.filter((x) => !v.some((d) => deepEqual(d, x)));
+      if (Array.isArray(cur) && Array.isArray(v))
+        out[f] = cur.filter((x) => !v.some((d) => deepEqual(d, x)));
       continue;
     }
     if (v === null) delete out[k];
@@ -115,7 +124,8 @@ function unescape(token: string): string {
 }
 
 function pointer(path: unknown): string[] {
-  if (typeof path !== 'string' || (path !== '' && !path.startsWith('/'))) throw badRequest(`invalid JSON pointer: ${String(path)}`);
+  if (typeof path !== 'string' || (path !== '' && !path.startsWith('/')))
+    throw badRequest(`invalid JSON pointer: ${String(path)}`);
   return path === '' ? [] : path.slice(1).split('/').map(unescape);
 }
 
@@ -125,12 +135,19 @@ function parentOf(doc: unknown, tokens: string[]): [JsonObject | unknown[], stri
     cur = Array.isArray(cur) ? cur[Number(t)] : isObject(cur) ? cur[t] : undefined;
     if (cur === undefined) throw patchFailed(`doc is missing path: "/${tokens.join('/')}"`);
   }
-  if (!Array.isArray(cur) && !isObject(cur)) throw patchFailed(`doc is missing path: "/${tokens.join('/')}"`);
+  if (!Array.isArray(cur) && !isObject(cur))
+    throw patchFailed(`doc is missing path: "/${tokens.join('/')}"`);
   return [cur, tokens[tokens.length - 1] ?? ''];
 }
 
 function patchFailed(msg: string): Error {
-  return statusError(makeStatus(422, 'Invalid', `the server rejected our request due to an error in our request: ${msg}`));
+  return statusError(
+    makeStatus(
+      422,
+      'Invalid',
+      `the server rejected our request due to an error in our request: ${msg}`,
+    ),
+  );
 }
 
 function readAt(doc: unknown, tokens: string[]): unknown {
@@ -154,7 +171,8 @@ function addAt(doc: unknown, tokens: string[], value: unknown, replace: boolean)
   const [parent, last] = parentOf(doc, tokens);
   if (Array.isArray(parent)) {
     const idx = last === '-' ? parent.length : Number(last);
-    if (!Number.isInteger(idx) || idx < 0 || idx > parent.length) throw patchFailed(`index out of range: ${last}`);
+    if (!Number.isInteger(idx) || idx < 0 || idx > parent.length)
+      throw patchFailed(`index out of range: ${last}`);
     parent.splice(idx, replace ? 1 : 0, structuredClone(value));
   } else {
     if (replace && !(last in parent)) throw patchFailed(`doc is missing key: /${tokens.join('/')}`);
@@ -175,7 +193,7 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
         break;
       case 'replace':
         readAt(doc, path);
-        doc = addAt(doc, path, op.value, path.length > 0 && !Array.isArray(parentOf(doc, path)[0]) ? false : true);
+        doc = addAt(doc, path, op.value, true);
         break;
       case 'remove':
         removeAt(doc, path);
@@ -187,7 +205,8 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
         doc = addAt(doc, path, readAt(doc, pointer(op.from)), false);
         break;
       case 'test':
-        if (!deepEqual(readAt(doc, path), op.value)) throw patchFailed(`testing value /${path.join('/')} failed`);
+        if (!deepEqual(readAt(doc, path), op.value))
+          throw patchFailed(`testing value /${path.join('/')} failed`);
         break;
       default:
         throw badRequest(`Unexpected kind: ${String(op.op)}`);

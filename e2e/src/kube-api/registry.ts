@@ -9,7 +9,14 @@ import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js';
 import { NAMESPACES, RESOURCES, apiVersionOf, type ResourceDef } from './resources.js';
-import { alreadyExists, badRequest, conflict, invalid, notFound, unsupportedMediaType } from './status.js';
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  invalid,
+  notFound,
+  unsupportedMediaType,
+} from './status.js';
 import type { ObjectStore } from './store.js';
 import { STRATEGIES, type Strategy } from './strategies.js';
 import { clone, deepEqual, isObject, toKubeObject, type KubeObject } from './types.js';
@@ -23,7 +30,8 @@ const GENERATE_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
 function randomSuffix(): string {
   let s = '';
-  for (let i = 0; i < 5; i++) s += GENERATE_CHARS[Math.floor(Math.random() * GENERATE_CHARS.length)] ?? 'x';
+  for (let i = 0; i < 5; i++)
+    s += GENERATE_CHARS[Math.floor(Math.random() * GENERATE_CHARS.length)] ?? 'x';
   return s;
 }
 
@@ -42,18 +50,32 @@ export class Registry {
     return o;
   }
 
-  create(def: ResourceDef, ns: string | undefined, body: unknown, opts: WriteOptions = {}): KubeObject {
+  create(
+    def: ResourceDef,
+    ns: string | undefined,
+    body: unknown,
+    opts: WriteOptions = {},
+  ): KubeObject {
     const obj = this.decode(def, body);
     const meta = obj.metadata;
     if (def.namespaced) {
       if (meta.namespace && ns && meta.namespace !== ns) {
-        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+        throw badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
       }
       meta.namespace = ns ?? meta.namespace;
     } else if (!meta.namespace) delete meta.namespace;
     if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
-    if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
-    for (const f of ['uid', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields'] as const) delete meta[f];
+    if (meta.resourceVersion)
+      throw badRequest('resourceVersion should not be set on objects to be created');
+    for (const f of [
+      'uid',
+      'deletionTimestamp',
+      'deletionGracePeriodSeconds',
+      'managedFields',
+    ] as const)
+      delete meta[f];
     meta.uid = randomUUID();
     meta.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     if (def.hasGeneration) meta.generation = 1;
@@ -66,14 +88,23 @@ export class Registry {
     if (def.namespaced && !this.store.get(NAMESPACES.plural, undefined, meta.namespace ?? '')) {
       throw notFound(NAMESPACES, meta.namespace ?? '');
     }
-    if (this.store.get(def.plural, meta.namespace, meta.name ?? '')) throw alreadyExists(def, meta.name ?? '');
+    if (this.store.get(def.plural, meta.namespace, meta.name ?? ''))
+      throw alreadyExists(def, meta.name ?? '');
     return opts.dryRun ? obj : this.store.put(def.plural, obj);
   }
 
-  update(def: ResourceDef, ns: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): KubeObject {
+  update(
+    def: ResourceDef,
+    ns: string | undefined,
+    name: string,
+    body: unknown,
+    opts: WriteOptions = {},
+  ): KubeObject {
     const obj = this.decode(def, body);
     if (obj.metadata.name !== name) {
-      throw badRequest(`the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${name})`);
+      throw badRequest(
+        `the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${name})`,
+      );
     }
     if (def.namespaced) obj.metadata.namespace ??= ns;
     const old = this.get(def, ns, name);
@@ -108,7 +139,13 @@ export class Registry {
     return opts.dryRun ? next : this.store.put(def.plural, next);
   }
 
-  patch(def: ResourceDef, ns: string | undefined, name: string, req: { contentType: string; body: string }, opts: WriteOptions = {}): KubeObject {
+  patch(
+    def: ResourceDef,
+    ns: string | undefined,
+    name: string,
+    req: { contentType: string; body: string },
+    opts: WriteOptions = {},
+  ): KubeObject {
     const type = req.contentType.split(';')[0]?.trim() ?? '';
     if (type === 'application/apply-patch+yaml') return this.apply(def, ns, name, req.body, opts);
     const old = this.get(def, ns, name);
@@ -123,20 +160,38 @@ export class Registry {
     return this.update(def, ns, name, next, opts);
   }
 
-  delete(def: ResourceDef, ns: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): KubeObject {
+  delete(
+    def: ResourceDef,
+    ns: string | undefined,
+    name: string,
+    body: unknown,
+    opts: WriteOptions = {},
+  ): KubeObject {
     const old = this.get(def, ns, name);
     const pre = isObject(body) && isObject(body.preconditions) ? body.preconditions : {};
     if (typeof pre.uid === 'string' && pre.uid !== old.metadata.uid) {
-      throw conflict(def, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid ?? ''}`);
+      throw conflict(
+        def,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid ?? ''}`,
+      );
     }
-    if (typeof pre.resourceVersion === 'string' && pre.resourceVersion !== old.metadata.resourceVersion) {
-      throw conflict(def, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion ?? ''}`);
+    if (
+      typeof pre.resourceVersion === 'string' &&
+      pre.resourceVersion !== old.metadata.resourceVersion
+    ) {
+      throw conflict(
+        def,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion ?? ''}`,
+      );
     }
     if (opts.dryRun) return old;
     if (def === NAMESPACES) {
       // The namespace controller's work, done at once: contents go first.
       for (const r of RESOURCES.filter((d) => d.namespaced)) {
-        for (const o of this.store.list(r.plural, name)) this.store.delete(r.plural, name, o.metadata.name ?? '');
+        for (const o of this.store.list(r.plural, name))
+          this.store.delete(r.plural, name, o.metadata.name ?? '');
       }
     }
     return this.store.delete(def.plural, ns, name) ?? old;
@@ -150,18 +205,26 @@ export class Registry {
     const meta = obj.metadata;
     const old = this.store.get(def.plural, meta.namespace, meta.name ?? '');
     meta.uid = old?.metadata.uid ?? meta.uid ?? randomUUID();
-    meta.creationTimestamp = old?.metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    meta.creationTimestamp =
+      old?.metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     if (def.hasGeneration) meta.generation = (old?.metadata.generation ?? 0) + 1;
     return this.store.put(def.plural, obj);
   }
 
-  private apply(def: ResourceDef, ns: string | undefined, name: string, body: string, opts: WriteOptions): KubeObject {
+  private apply(
+    def: ResourceDef,
+    ns: string | undefined,
+    name: string,
+    body: string,
+    opts: WriteOptions,
+  ): KubeObject {
     // Server-side apply, simplified: no managedFields; create if absent, else strategic-merge the config.
     const applied = toKubeObject(parseYaml(body) as unknown);
     const old = this.store.get(def.plural, ns, name);
     if (!old) return this.create(def, ns, applied, opts);
     const next = toKubeObject(strategicMerge(old, applied));
-    next.metadata.resourceVersion = applied.metadata.resourceVersion ?? old.metadata.resourceVersion;
+    next.metadata.resourceVersion =
+      applied.metadata.resourceVersion ?? old.metadata.resourceVersion;
     return this.update(def, ns, name, next, opts);
   }
 
@@ -170,10 +233,14 @@ export class Registry {
     const obj = toKubeObject(clone(body));
     const apiVersion = apiVersionOf(def);
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) {
-      throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersion})`);
+      throw badRequest(
+        `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersion})`,
+      );
     }
     if (obj.kind !== undefined && obj.kind !== def.kind) {
-      throw badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${def.kind})`);
+      throw badRequest(
+        `the kind in the data (${String(obj.kind)}) does not match the expected kind (${def.kind})`,
+      );
     }
     obj.apiVersion = apiVersion;
     obj.kind = def.kind;
@@ -191,6 +258,8 @@ export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw badRequest(`error decoding request body: ${err instanceof Error ? err.message : String(err)}`);
+    throw badRequest(
+      `error decoding request body: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }

@@ -73,12 +73,18 @@ export function qualifiedKind(def: ResourceDef): string {
   return def.group ? `${def.kind}.${def.group}` : def.kind;
 }
 
-export function findResource(group: string, version: string, plural: string): ResourceDef | undefined {
+export function findResource(
+  group: string,
+  version: string,
+  plural: string,
+): ResourceDef | undefined {
   return RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural);
 }
 
 export function resourceByName(name: string): ResourceDef {
-  const def = RESOURCES.find((r) => r.plural === name || r.kind === name || r.shortNames.includes(name));
+  const def = RESOURCES.find(
+    (r) => r.plural === name || r.kind === name || r.shortNames.includes(name),
+  );
   if (!def) throw new Error(`unknown resource ${name}`);
   return def;
 }

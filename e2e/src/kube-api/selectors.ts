@@ -32,7 +32,10 @@ function tokenize(s: string): string[] {
 }
 
 function parseValues(tokens: string[], i: number, sel: string): [string[], number] {
-  if (tokens[i] !== '(') throw badRequest(`unable to parse requirement: found '${tokens[i] ?? ''}', expected: '(' in "${sel}"`);
+  if (tokens[i] !== '(')
+    throw badRequest(
+      `unable to parse requirement: found '${tokens[i] ?? ''}', expected: '(' in "${sel}"`,
+    );
   const values: string[] = [];
   let j = i + 1;
   while (j < tokens.length && tokens[j] !== ')') {
@@ -40,7 +43,8 @@ function parseValues(tokens: string[], i: number, sel: string): [string[], numbe
     if (t !== ',') values.push(t);
     j++;
   }
-  if (tokens[j] !== ')') throw badRequest(`unable to parse requirement: found '', expected: ')' in "${sel}"`);
+  if (tokens[j] !== ')')
+    throw badRequest(`unable to parse requirement: found '', expected: ')' in "${sel}"`);
   return [values, j + 1];
 }
 
@@ -52,12 +56,18 @@ function parseLabelSelector(sel: string): LabelRequirement[] {
     let t = tokens[i] ?? '';
     if (t === '!') {
       const key = tokens[i + 1] ?? '';
-      if (!/^[^\s(),=!<>]+$/.test(key)) throw badRequest(`unable to parse requirement: found '${key}', expected: identifier after '!' in "${sel}"`);
+      if (!/^[^\s(),=!<>]+$/.test(key))
+        throw badRequest(
+          `unable to parse requirement: found '${key}', expected: identifier after '!' in "${sel}"`,
+        );
       reqs.push({ key, op: '!exists', values: [] });
       i += 2;
     } else {
       const key = t;
-      if (!/^[^\s(),=!<>]+$/.test(key)) throw badRequest(`unable to parse requirement: found '${key}', expected: identifier in "${sel}"`);
+      if (!/^[^\s(),=!<>]+$/.test(key))
+        throw badRequest(
+          `unable to parse requirement: found '${key}', expected: identifier in "${sel}"`,
+        );
       t = tokens[i + 1] ?? ',';
       if (t === ',') {
         reqs.push({ key, op: 'exists', values: [] });
@@ -73,11 +83,16 @@ function parseLabelSelector(sel: string): LabelRequirement[] {
         reqs.push({ key, op, values: [value] });
         i += value === '' ? 2 : 3;
       } else {
-        throw badRequest(`unable to parse requirement: found '${t}', expected: in, notin, =, ==, !=, gt, lt in "${sel}"`);
+        throw badRequest(
+          `unable to parse requirement: found '${t}', expected: in, notin, =, ==, !=, gt, lt in "${sel}"`,
+        );
       }
     }
     if (i < tokens.length) {
-      if (tokens[i] !== ',') throw badRequest(`found '${tokens[i] ?? ''}', expected: ',' or 'end of string' in "${sel}"`);
+      if (tokens[i] !== ',')
+        throw badRequest(
+          `found '${tokens[i] ?? ''}', expected: ',' or 'end of string' in "${sel}"`,
+        );
       i++;
     }
   }

@@ -19,20 +19,46 @@ export interface KubeStatus {
   status: 'Failure' | 'Success';
   message: string;
   reason: string;
-  details?: { name?: string; group?: string; kind?: string; causes?: StatusCause[]; retryAfterSeconds?: number };
+  details?: {
+    name?: string;
+    group?: string;
+    kind?: string;
+    causes?: StatusCause[];
+    retryAfterSeconds?: number;
+  };
   code: number;
 }
 
-export function makeStatus(code: number, reason: string, message: string, details?: KubeStatus['details']): KubeStatus {
-  const s: KubeStatus = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+export function makeStatus(
+  code: number,
+  reason: string,
+  message: string,
+  details?: KubeStatus['details'],
+): KubeStatus {
+  const s: KubeStatus = {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+  };
   if (details) s.details = details;
   return s;
 }
 
-const ERROR_CODES: Record<number, ErrorCode> = { 404: 'NOT_FOUND', 409: 'CONFLICT', 410: 'CONFLICT', 422: 'INVALID_VALUE' };
+const ERROR_CODES: Record<number, ErrorCode> = {
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  410: 'CONFLICT',
+  422: 'INVALID_VALUE',
+};
 
 export function statusError(status: KubeStatus): PalisadeError {
-  return new PalisadeError(ERROR_CODES[status.code] ?? 'INVALID_INPUT', status.message, { fields: { status } });
+  return new PalisadeError(ERROR_CODES[status.code] ?? 'INVALID_INPUT', status.message, {
+    fields: { status },
+  });
 }
 
 /** The Status carried by an error thrown in a handler, or a 500 for anything else. */
@@ -49,14 +75,32 @@ function details(def: ResourceDef, name: string): KubeStatus['details'] {
 }
 
 export function notFound(def: ResourceDef, name: string): PalisadeError {
-  return statusError(makeStatus(404, 'NotFound', `${qualifiedResource(def)} "${name}" not found`, details(def, name)));
+  return statusError(
+    makeStatus(
+      404,
+      'NotFound',
+      `${qualifiedResource(def)} "${name}" not found`,
+      details(def, name),
+    ),
+  );
 }
 
 export function alreadyExists(def: ResourceDef, name: string): PalisadeError {
-  return statusError(makeStatus(409, 'AlreadyExists', `${qualifiedResource(def)} "${name}" already exists`, details(def, name)));
+  return statusError(
+    makeStatus(
+      409,
+      'AlreadyExists',
+      `${qualifiedResource(def)} "${name}" already exists`,
+      details(def, name),
+    ),
+  );
 }
 
-export function conflict(def: ResourceDef, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again'): PalisadeError {
+export function conflict(
+  def: ResourceDef,
+  name: string,
+  why = 'the object has been modified; please apply your changes to the latest version and try again',
+): PalisadeError {
   const msg = `Operation cannot be fulfilled on ${qualifiedResource(def)} "${name}": ${why}`;
   return statusError(makeStatus(409, 'Conflict', msg, details(def, name)));
 }
@@ -66,11 +110,23 @@ export function badRequest(message: string): PalisadeError {
 }
 
 export function methodNotAllowed(): PalisadeError {
-  return statusError(makeStatus(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'));
+  return statusError(
+    makeStatus(
+      405,
+      'MethodNotAllowed',
+      'the server does not allow this method on the requested resource',
+    ),
+  );
 }
 
 export function unsupportedMediaType(type: string): PalisadeError {
-  return statusError(makeStatus(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json; got ${type}`));
+  return statusError(
+    makeStatus(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json; got ${type}`,
+    ),
+  );
 }
 
 export function expired(message: string): KubeStatus {
@@ -79,7 +135,12 @@ export function expired(message: string): KubeStatus {
 
 /** One field error, formatted like k8s.io/apimachinery field.Error. */
 export interface FieldError {
-  type: 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueForbidden' | 'FieldValueNotSupported' | 'FieldValueDuplicate';
+  type:
+    | 'FieldValueInvalid'
+    | 'FieldValueRequired'
+    | 'FieldValueForbidden'
+    | 'FieldValueNotSupported'
+    | 'FieldValueDuplicate';
   field: string;
   message: string;
 }
@@ -93,7 +154,7 @@ const TYPE_TEXT: Record<FieldError['type'], string> = {
 };
 
 function showValue(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? 'null';
+  return typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? 'null');
 }
 
 export const fieldErr = {
@@ -126,5 +187,7 @@ export function invalid(def: ResourceDef, name: string, errs: FieldError[]): Pal
   const causes = errs.map((e) => ({ reason: e.type, message: e.message, field: e.field }));
   const det: KubeStatus['details'] = { name, kind: def.kind, causes };
   if (def.group) det.group = def.group;
-  return statusError(makeStatus(422, 'Invalid', `${qualifiedKind(def)} "${name}" is invalid: ${joined}`, det));
+  return statusError(
+    makeStatus(422, 'Invalid', `${qualifiedKind(def)} "${name}" is invalid: ${joined}`, det),
+  );
 }

@@ -69,7 +69,13 @@ export class ObjectStore {
     this.rv++;
     stored.metadata.resourceVersion = String(this.rv);
     this.table(resource).set(key, stored);
-    this.record({ type: prev ? 'MODIFIED' : 'ADDED', resource, object: stored, ...(prev ? { prev } : {}), rv: this.rv });
+    this.record({
+      type: prev ? 'MODIFIED' : 'ADDED',
+      resource,
+      object: stored,
+      ...(prev ? { prev } : {}),
+      rv: this.rv,
+    });
     return clone(stored);
   }
 

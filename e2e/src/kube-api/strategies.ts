@@ -2,11 +2,21 @@
  * Per-resource behaviour of the real registry strategies that clients can see:
  * defaulting, what create/update/status-update keep or reset, and validation.
  */
-import { defaultNetworkPolicy, isValidPortName, validateNetworkPolicy, validateNetworkPolicySpec } from './netpolValidation.js';
+import {
+  defaultNetworkPolicy,
+  isValidPortName,
+  validateNetworkPolicy,
+  validateNetworkPolicySpec,
+} from './netpolValidation.js';
 import { NAMESPACES, NETWORK_POLICIES, PODS, type ResourceDef } from './resources.js';
 import { fieldErr, type FieldError } from './status.js';
 import { asObject, deepEqual, isObject, type JsonObject, type KubeObject } from './types.js';
-import { isDns1123Label, isDns1123Subdomain, validateObjectMeta, validateObjectMetaUpdate } from './validation.js';
+import {
+  isDns1123Label,
+  isDns1123Subdomain,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+} from './validation.js';
 
 export interface Strategy {
   def: ResourceDef;
@@ -30,7 +40,8 @@ const namespaceStrategy: Strategy = {
   def: NAMESPACES,
   defaults(obj) {
     // SetDefaults_Namespace: the label always mirrors the name and cannot be changed.
-    if (obj.metadata.name) obj.metadata.labels = { ...obj.metadata.labels, [METADATA_NAME_LABEL]: obj.metadata.name };
+    if (obj.metadata.name)
+      obj.metadata.labels = { ...obj.metadata.labels, [METADATA_NAME_LABEL]: obj.metadata.name };
   },
   prepareForCreate(obj) {
     obj.spec = { finalizers: ['kubernetes'] };
@@ -82,14 +93,24 @@ function validateContainers(spec: JsonObject): FieldError[] {
       const name = typeof c.name === 'string' ? c.name : '';
       if (!name) errs.push(fieldErr.required(`${p}.name`, ''));
       else errs.push(...isDns1123Label(name).map((m) => fieldErr.invalid(`${p}.name`, name, m)));
-      if (typeof c.image !== 'string' || c.image.trim() === '') errs.push(fieldErr.required(`${p}.image`, ''));
+      if (typeof c.image !== 'string' || c.image.trim() === '')
+        errs.push(fieldErr.required(`${p}.image`, ''));
       (Array.isArray(c.ports) ? c.ports.map(asObject) : []).forEach((port, j) => {
         const pp = `${p}.ports[${j}]`;
         const n = port.containerPort;
         if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65535) {
-          errs.push(fieldErr.invalid(`${pp}.containerPort`, n ?? 0, 'must be between 1 and 65535, inclusive'));
+          errs.push(
+            fieldErr.invalid(
+              `${pp}.containerPort`,
+              n ?? 0,
+              'must be between 1 and 65535, inclusive',
+            ),
+          );
         }
-        if (typeof port.name === 'string') errs.push(...isValidPortName(port.name).map((m) => fieldErr.invalid(`${pp}.name`, port.name, m)));
+        if (typeof port.name === 'string')
+          errs.push(
+            ...isValidPortName(port.name).map((m) => fieldErr.invalid(`${pp}.name`, port.name, m)),
+          );
         if (!['TCP', 'UDP', 'SCTP'].includes(String(port.protocol))) {
           errs.push(fieldErr.notSupported(`${pp}.protocol`, port.protocol, ['SCTP', 'TCP', 'UDP']));
         }
@@ -102,7 +123,8 @@ function validateContainers(spec: JsonObject): FieldError[] {
 /** Pod spec fields that an update may change (ValidatePodUpdate). */
 function mutablePodSpecView(spec: JsonObject): JsonObject {
   const v = structuredClone(spec);
-  for (const key of ['containers', 'initContainers']) for (const c of containers(v, key)) delete c.image;
+  for (const key of ['containers', 'initContainers'])
+    for (const c of containers(v, key)) delete c.image;
   delete v.activeDeadlineSeconds;
   delete v.tolerations;
   delete v.terminationGracePeriodSeconds;
@@ -120,16 +142,25 @@ const podStrategy: Strategy = {
     spec.terminationGracePeriodSeconds ??= 30;
     spec.securityContext ??= {};
     spec.enableServiceLinks ??= true;
-    for (const key of ['containers', 'initContainers']) containers(spec, key).forEach(defaultContainer);
+    for (const key of ['containers', 'initContainers'])
+      containers(spec, key).forEach(defaultContainer);
   },
   prepareForCreate(obj) {
     obj.status = { phase: 'Pending', qosClass: qosClass(asObject(obj.spec)) };
   },
   prepareForUpdate: keepStatus,
-  validate: (obj) => [...validateObjectMeta(obj.metadata, true, isDns1123Subdomain), ...validateContainers(asObject(obj.spec))],
+  validate: (obj) => [
+    ...validateObjectMeta(obj.metadata, true, isDns1123Subdomain),
+    ...validateContainers(asObject(obj.spec)),
+  ],
   validateUpdate(obj, old) {
-    const errs = [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateContainers(asObject(obj.spec))];
-    if (!deepEqual(mutablePodSpecView(asObject(obj.spec)), mutablePodSpecView(asObject(old.spec)))) {
+    const errs = [
+      ...validateObjectMetaUpdate(obj.metadata, old.metadata),
+      ...validateContainers(asObject(obj.spec)),
+    ];
+    if (
+      !deepEqual(mutablePodSpecView(asObject(obj.spec)), mutablePodSpecView(asObject(old.spec)))
+    ) {
       errs.push(
         fieldErr.forbidden(
           'spec',
@@ -151,7 +182,10 @@ const networkPolicyStrategy: Strategy = {
     delete obj.status;
   },
   validate: validateNetworkPolicy,
-  validateUpdate: (obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateNetworkPolicySpec(obj.spec)],
+  validateUpdate: (obj, old) => [
+    ...validateObjectMetaUpdate(obj.metadata, old.metadata),
+    ...validateNetworkPolicySpec(obj.spec),
+  ],
 };
 
 export const STRATEGIES: Record<string, Strategy> = {

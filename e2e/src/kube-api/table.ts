@@ -14,7 +14,13 @@ interface Column {
   priority: number;
 }
 
-const col = (name: string, type = 'string', format = '', priority = 0): Column => ({ name, type, format, description: name, priority });
+const col = (name: string, type = 'string', format = '', priority = 0): Column => ({
+  name,
+  type,
+  format,
+  description: name,
+  priority,
+});
 
 const COLUMNS: Record<string, Column[]> = {
   namespaces: [col('Name', 'string', 'name'), col('Status'), col('Age')],
@@ -75,10 +81,15 @@ export function formatLabelSelector(sel: unknown): string {
 function podCells(o: KubeObject): unknown[] {
   const spec = asObject(o.spec);
   const status = asObject(o.status);
-  const statuses = (Array.isArray(status.containerStatuses) ? status.containerStatuses : []).map(asObject);
+  const statuses = (Array.isArray(status.containerStatuses) ? status.containerStatuses : []).map(
+    asObject,
+  );
   const total = Array.isArray(spec.containers) ? spec.containers.length : 0;
   const ready = statuses.filter((c) => c.ready === true).length;
-  const restarts = statuses.reduce((n, c) => n + (typeof c.restartCount === 'number' ? c.restartCount : 0), 0);
+  const restarts = statuses.reduce(
+    (n, c) => n + (typeof c.restartCount === 'number' ? c.restartCount : 0),
+    0,
+  );
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
   let reason = str(status.reason) ?? str(status.phase) ?? 'Unknown';
   for (const c of statuses) {
@@ -88,7 +99,17 @@ function podCells(o: KubeObject): unknown[] {
   }
   if (o.metadata.deletionTimestamp) reason = 'Terminating';
   const none = (v: unknown): string => (typeof v === 'string' && v ? v : '<none>');
-  return [o.metadata.name, `${ready}/${total}`, reason, restarts, age(o), none(status.podIP), none(spec.nodeName), none(status.nominatedNodeName), '<none>'];
+  return [
+    o.metadata.name,
+    `${ready}/${total}`,
+    reason,
+    restarts,
+    age(o),
+    none(status.podIP),
+    none(spec.nodeName),
+    none(status.nominatedNodeName),
+    '<none>',
+  ];
 }
 
 function phaseOf(o: KubeObject): string {
@@ -115,7 +136,11 @@ function rowObject(o: KubeObject, include: IncludeObject): JsonObject | undefine
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata };
 }
 
-export function toTable(def: ResourceDef, objects: KubeObject[], opts: { include: IncludeObject; listMeta: JsonObject }): JsonObject {
+export function toTable(
+  def: ResourceDef,
+  objects: KubeObject[],
+  opts: { include: IncludeObject; listMeta: JsonObject },
+): JsonObject {
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
@@ -135,6 +160,10 @@ export function wantsTable(accept: string | undefined): boolean {
   if (!accept) return false;
   return accept.split(',').some((part) => {
     const params = part.split(';').map((p) => p.trim());
-    return params.includes('as=Table') && params.includes('g=meta.k8s.io') && (params[0] ?? '').includes('json');
+    return (
+      params.includes('as=Table') &&
+      params.includes('g=meta.k8s.io') &&
+      (params[0] ?? '').includes('json')
+    );
   });
 }

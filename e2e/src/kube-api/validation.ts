@@ -22,7 +22,14 @@ export function isDns1123Label(v: string): string[] {
   const errs: string[] = [];
   if (v.length > 63) errs.push(maxLen(63));
   if (!full(DNS1123_LABEL).test(v)) {
-    errs.push(regexError("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character", DNS1123_LABEL, 'my-name', '123-abc'));
+    errs.push(
+      regexError(
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+        DNS1123_LABEL,
+        'my-name',
+        '123-abc',
+      ),
+    );
   }
   return errs;
 }
@@ -31,12 +38,19 @@ export function isDns1123Subdomain(v: string): string[] {
   const errs: string[] = [];
   if (v.length > 253) errs.push(maxLen(253));
   if (!full(DNS1123_SUBDOMAIN).test(v)) {
-    errs.push(regexError("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character", DNS1123_SUBDOMAIN, 'example.com'));
+    errs.push(
+      regexError(
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+        DNS1123_SUBDOMAIN,
+        'example.com',
+      ),
+    );
   }
   return errs;
 }
 
-const QNAME_MSG = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const QNAME_MSG =
+  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 
 export function isQualifiedName(v: string): string[] {
   const errs: string[] = [];
@@ -49,11 +63,14 @@ export function isQualifiedName(v: string): string[] {
     if (prefix.length === 0) errs.push('prefix part must be non-empty');
     else errs.push(...isDns1123Subdomain(prefix).map((m) => `prefix part ${m}`));
   } else {
-    return [`a qualified name ${regexError(QNAME_MSG, QNAME, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
+    return [
+      `a qualified name ${regexError(QNAME_MSG, QNAME, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    ];
   }
   if (name.length === 0) errs.push('name part must be non-empty');
   else if (name.length > 63) errs.push(`name part ${maxLen(63)}`);
-  if (!full(QNAME).test(name)) errs.push(`name part ${regexError(QNAME_MSG, QNAME, 'MyName', 'my.name', '123-abc')}`);
+  if (!full(QNAME).test(name))
+    errs.push(`name part ${regexError(QNAME_MSG, QNAME, 'MyName', 'my.name', '123-abc')}`);
   return errs;
 }
 
@@ -61,7 +78,15 @@ export function isValidLabelValue(v: string): string[] {
   const errs: string[] = [];
   if (v.length > 63) errs.push(maxLen(63));
   if (!full(LABEL_VALUE).test(v)) {
-    errs.push(regexError("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", LABEL_VALUE, 'MyValue', 'my_value', '12345'));
+    errs.push(
+      regexError(
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        LABEL_VALUE,
+        'MyValue',
+        'my_value',
+        '12345',
+      ),
+    );
   }
   return errs;
 }
@@ -88,18 +113,34 @@ export function validateLabelSelector(sel: unknown, path: string): FieldError[] 
     switch (e.operator) {
       case 'In':
       case 'NotIn':
-        if (values.length === 0) errs.push(fieldErr.required(`${p}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+        if (values.length === 0)
+          errs.push(
+            fieldErr.required(
+              `${p}.values`,
+              "must be specified when `operator` is 'In' or 'NotIn'",
+            ),
+          );
         break;
       case 'Exists':
       case 'DoesNotExist':
-        if (values.length > 0) errs.push(fieldErr.forbidden(`${p}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+        if (values.length > 0)
+          errs.push(
+            fieldErr.forbidden(
+              `${p}.values`,
+              "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+            ),
+          );
         break;
       default:
-        errs.push(fieldErr.invalid(`${p}.operator`, e.operator ?? '', 'not a valid selector operator'));
+        errs.push(
+          fieldErr.invalid(`${p}.operator`, e.operator ?? '', 'not a valid selector operator'),
+        );
     }
     const key = typeof e.key === 'string' ? e.key : '';
     errs.push(...isQualifiedName(key).map((m) => fieldErr.invalid(`${p}.key`, key, m)));
-    values.forEach((v, j) => errs.push(...isValidLabelValue(v).map((m) => fieldErr.invalid(`${p}.values[${j}]`, v, m))));
+    values.forEach((v, j) =>
+      errs.push(...isValidLabelValue(v).map((m) => fieldErr.invalid(`${p}.values[${j}]`, v, m))),
+    );
   });
   return errs;
 }
@@ -107,19 +148,32 @@ export function validateLabelSelector(sel: unknown, path: string): FieldError[] 
 export type NameValidator = (name: string) => string[];
 
 /** ValidateObjectMeta for create. */
-export function validateObjectMeta(meta: ObjectMeta, namespaced: boolean, nameFn: NameValidator): FieldError[] {
+export function validateObjectMeta(
+  meta: ObjectMeta,
+  namespaced: boolean,
+  nameFn: NameValidator,
+): FieldError[] {
   const errs: FieldError[] = [];
   if (!meta.name) errs.push(fieldErr.required('metadata.name', 'name or generateName is required'));
   else errs.push(...nameFn(meta.name).map((m) => fieldErr.invalid('metadata.name', meta.name, m)));
   if (namespaced) {
     if (!meta.namespace) errs.push(fieldErr.required('metadata.namespace', ''));
-    else errs.push(...isDns1123Label(meta.namespace).map((m) => fieldErr.invalid('metadata.namespace', meta.namespace, m)));
+    else
+      errs.push(
+        ...isDns1123Label(meta.namespace).map((m) =>
+          fieldErr.invalid('metadata.namespace', meta.namespace, m),
+        ),
+      );
   } else if (meta.namespace) {
     errs.push(fieldErr.forbidden('metadata.namespace', 'not allowed on this type'));
   }
   errs.push(...validateLabels(meta.labels, 'metadata.labels'));
   for (const k of Object.keys(asObject(meta.annotations))) {
-    errs.push(...isQualifiedName(k.toLowerCase()).map((m) => fieldErr.invalid('metadata.annotations', k, m)));
+    errs.push(
+      ...isQualifiedName(k.toLowerCase()).map((m) =>
+        fieldErr.invalid('metadata.annotations', k, m),
+      ),
+    );
   }
   return errs;
 }
@@ -128,7 +182,8 @@ export function validateObjectMeta(meta: ObjectMeta, namespaced: boolean, nameFn
 export function validateObjectMetaUpdate(meta: ObjectMeta, old: ObjectMeta): FieldError[] {
   const errs: FieldError[] = [];
   for (const f of ['name', 'namespace', 'uid', 'creationTimestamp'] as const) {
-    if ((meta[f] ?? '') !== (old[f] ?? '')) errs.push(fieldErr.invalid(`metadata.${f}`, meta[f] ?? '', 'field is immutable'));
+    if ((meta[f] ?? '') !== (old[f] ?? ''))
+      errs.push(fieldErr.invalid(`metadata.${f}`, meta[f] ?? '', 'field is immutable'));
   }
   return errs;
 }

@@ -45,12 +45,16 @@ export class WatchStream {
   /** Starts streaming; the HTTP status has not been written yet. */
   start(): void {
     const p = this.params;
-    this.res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+    this.res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+    });
     this.res.flushHeaders();
     this.res.on('close', () => this.close());
     const rv = p.resourceVersion;
     if (!rv || rv === '0' || p.sendInitialEvents) {
-      for (const o of this.store.list(p.def.plural, p.namespace)) if (p.matcher(o)) this.send('ADDED', o);
+      for (const o of this.store.list(p.def.plural, p.namespace))
+        if (p.matcher(o)) this.send('ADDED', o);
       if (p.sendInitialEvents && p.allowBookmarks) this.bookmark(true);
     } else {
       const from = Number(rv);
@@ -66,8 +70,10 @@ export class WatchStream {
     this.unsubscribe = this.store.subscribe((e) => {
       if (e.resource === p.def.plural) this.deliver(e);
     });
-    if (p.allowBookmarks) this.timers.push(setInterval(() => this.bookmark(false), p.bookmarkIntervalMs));
-    if (p.timeoutSeconds !== undefined) this.timers.push(setTimeout(() => this.close(), p.timeoutSeconds * 1000));
+    if (p.allowBookmarks)
+      this.timers.push(setInterval(() => this.bookmark(false), p.bookmarkIntervalMs));
+    if (p.timeoutSeconds !== undefined)
+      this.timers.push(setTimeout(() => this.close(), p.timeoutSeconds * 1000));
   }
 
   close(): void {
@@ -108,7 +114,12 @@ export class WatchStream {
 
   private send(type: WatchEventType, obj: KubeObject): void {
     const p = this.params;
-    const body = p.table ? toTable(p.def, [obj], { include: p.table, listMeta: { resourceVersion: obj.metadata.resourceVersion } }) : obj;
+    const body = p.table
+      ? toTable(p.def, [obj], {
+          include: p.table,
+          listMeta: { resourceVersion: obj.metadata.resourceVersion },
+        })
+      : obj;
     this.write(type, body);
   }
 

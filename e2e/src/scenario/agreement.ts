@@ -26,14 +26,12 @@ async function compareOnce(ctx: Ctx): Promise<string[]> {
   const view = new ModelView(decodeModel(items.filter((i): i is typeof i & { value: string } => i.value !== null), revision));
   const order = matrixOrder(ctx.scenario);
   const problems: string[] = [];
-  let checked = 0;
   for (const e of ctx.scenario.steps[ctx.stepIndex]!.expect) {
     if (e.protocol === 'SCTP') continue; // not observed on this kernel, so nothing to agree with
     order.forEach((from, i) =>
       order.forEach((to, j) => {
         const cell = e.matrix[i]![j]!;
         if (i === j || cell === '?') return;
-        checked++;
         let v;
         try {
           v = explainConnection(view, { from, to, port: e.port, protocol: e.protocol });

@@ -6,7 +6,6 @@
  */
 import { existsSync } from 'node:fs';
 import type { Cluster } from '../harness/cluster.js';
-import type { NetworkPolicyManifest } from '../harness/kube.js';
 import { matrixOrder, type Expectation, type LoadedScenario, type Scenario, type Step } from './format.js';
 import { formatMatrix, probeMatrix } from './matrix.js';
 import { substitute } from './placeholders.js';
@@ -70,7 +69,7 @@ async function applyStep(cluster: Cluster, step: Step): Promise<void> {
     if (!p) throw new Error(`placeholder refers to unknown pod ${pod}`);
     return p.net.ips[0]!;
   };
-  for (const manifest of step.apply ?? []) await cluster.kube.applyNetworkPolicy(substitute(manifest, ipOf) as NetworkPolicyManifest);
+  for (const manifest of step.apply ?? []) await cluster.kube.applyNetworkPolicy(substitute(manifest, ipOf));
 }
 
 function describeStep(step: Step): string {

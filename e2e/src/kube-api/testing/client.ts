@@ -7,7 +7,13 @@ export interface ApiResponse {
   body: any;
 }
 
-export async function call(base: string, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse> {
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<ApiResponse> {
   const init: RequestInit = { method, headers: { 'Content-Type': contentType } };
   if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
   const res = await fetch(`${base}${path}`, init);
@@ -86,7 +92,11 @@ export function makePod(name: string, namespace: string, ...tweaks: ((p: any) =>
   return pod;
 }
 
-export function makeNetworkPolicy(name: string, namespace: string, ...tweaks: ((np: any) => void)[]): any {
+export function makeNetworkPolicy(
+  name: string,
+  namespace: string,
+  ...tweaks: ((np: any) => void)[]
+): any {
   const np: any = {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -98,4 +108,5 @@ export function makeNetworkPolicy(name: string, namespace: string, ...tweaks: ((
 }
 
 export const podsPath = (ns: string): string => `/api/v1/namespaces/${ns}/pods`;
-export const netpolPath = (ns: string): string => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`;
+export const netpolPath = (ns: string): string =>
+  `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`;
