@@ -36,6 +36,9 @@ export class Topology {
   readonly fabric: string;
   readonly nodes: NodeInfo[] = [];
   private readonly nextHost = new Map<number, number>();
+  /** Host numbers given back by removed pods, reused oldest-first once fresh ones run out. */
+  private readonly freed = new Map<number, number[]>();
+  private readonly hostOf = new Map<string, number>();
 
   constructor(
     readonly prefix: string,
@@ -85,9 +88,13 @@ export class Topology {
   }
 
   private allocate(node: NodeInfo): string[] {
-    const host = (this.nextHost.get(node.index) ?? 1) + 1;
-    if (host > 254) throw new Error(`node ${node.name} ran out of pod IPs`);
-    this.nextHost.set(node.index, host);
+    let host = (this.nextHost.get(node.index) ?? 1) + 1;
+    if (host <= 254) this.nextHost.set(node.index, host);
+    else {
+      const reuse = this.freed.get(node.index)?.shift();
+      if (reuse === undefined) throw new Error(`node ${node.name} ran out of pod IPs`);
+      host = reuse;
+    }
     const ips = [`10.65.${node.index}.${host}`];
     if (this.dualStack) ips.push(canonicalV6(`fd65:0:0:${node.index}::${host.toString(16)}`));
     return ips;
@@ -107,11 +114,15 @@ export class Topology {
     if (this.dualStack)
       podLines.push(`addr add ${ips[1]}/128 dev eth0 nodad`, `neigh add ${GW_V6} lladdr ${GW_MAC} dev eth0 nud permanent`, `route add default via ${GW_V6} dev eth0`);
     await ipBatch(podLines, netns);
+    this.hostOf.set(netns, Number(ips[0]!.split('.')[3]));
     return { netns, node, ips, hostVeth };
   }
 
   async removePod(pod: PodNet): Promise<void> {
     await deleteNetns(pod.netns); // deleting the netns deletes the veth pair and the node's route
+    const host = this.hostOf.get(pod.netns);
+    this.hostOf.delete(pod.netns);
+    if (host !== undefined) this.freed.set(pod.node.index, [...(this.freed.get(pod.node.index) ?? []), host]);
   }
 
   /** Deletes every namespace of this run: pods, nodes, fabric. */
