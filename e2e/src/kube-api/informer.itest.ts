@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument -- assertions on arbitrary JSON answers */
 import {
   CoreV1Api,
   KubeConfig,
@@ -10,15 +9,7 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeApi, type KubeApi } from './index.js';
-import {
-  call,
-  collectWatch,
-  makeNamespace,
-  makeNetworkPolicy,
-  makePod,
-  netpolPath,
-  podsPath,
-} from './testing/client.js';
+import { call, collectWatch, makeNamespace, makeNetworkPolicy, makePod } from './testing/client.js';
 
 let api: KubeApi;
 let kc: KubeConfig;

@@ -1,13 +1,4 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument -- assertions on arbitrary JSON answers */
-import {
-  CoreV1Api,
-  KubeConfig,
-  NetworkingV1Api,
-  PatchStrategy,
-  makeInformer,
-  setHeaderOptions,
-  type V1Pod,
-} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeApi, type KubeApi } from './index.js';
 import {
@@ -21,26 +12,15 @@ import {
 } from './testing/client.js';
 
 let api: KubeApi;
-let kc: KubeConfig;
 
 beforeAll(async () => {
   api = await startKubeApi({ bookmarkIntervalMs: 200 });
-  kc = new KubeConfig();
-  kc.loadFromFile(api.kubeconfigPath);
   expect((await call(api.url, 'POST', '/api/v1/namespaces', makeNamespace('t1'))).status).toBe(201);
 });
 
 afterAll(async () => {
   await api.stop();
 });
-
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('REST semantics', () => {
   it('rejects a stale update with 409 Conflict', async () => {

@@ -19,7 +19,10 @@ export interface Route {
 }
 
 /** A discovery/health document for `path`: undefined if not one, null for a 404. */
-export function discoveryDoc(path: string, serverAddress: string): object | string | null | undefined {
+export function discoveryDoc(
+  path: string,
+  serverAddress: string,
+): object | string | null | undefined {
   if (path === '/healthz' || path === '/livez' || path === '/readyz') return 'ok';
   if (path === '/version') return discovery.versionInfo();
   if (path === '/api') return discovery.apiVersions(serverAddress);
