@@ -43,6 +43,9 @@ export function defaultContext(): CliContext {
   };
 }
 
+const UNAVAILABLE_HINT =
+  'hint: etcd endpoints come from --etcd-endpoints, $PALISADE_ETCD_ENDPOINTS or etcd.endpoints in the config file';
+
 /**
  * Opens the configured source, runs `fn` with a loader, and always closes it. An
  * unreachable etcd becomes UNAVAILABLE naming the endpoints that were tried.
@@ -65,9 +68,11 @@ export async function withSource<T>(
     try {
       return await source.load();
     } catch (err) {
-      if (isPalisadeError(err, 'UNAVAILABLE') && !err.message.includes(endpoints))
-        throw new PalisadeError('UNAVAILABLE', `etcd unreachable at ${endpoints}: ${err.message}`, { cause: err });
-      throw err;
+      if (!isPalisadeError(err, 'UNAVAILABLE')) throw err;
+      // grpc appends an empty "Resolution note:"; the hint says where endpoints come from.
+      const detail = err.message.replace(/\s*Resolution note:\s*$/, '');
+      const message = detail.includes(endpoints) ? detail : `etcd unreachable at ${endpoints}: ${detail}`;
+      throw new PalisadeError('UNAVAILABLE', `${message}\n${UNAVAILABLE_HINT}`, { cause: err, fields: err.fields });
     }
   };
   try {

@@ -183,7 +183,7 @@ describe('status', () => {
   it('is healthy when every agent programmed the newest model write', async () => {
     const r = await ctl('status');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Controller leader:  controller-7f9c (since 2025-01-01T00:00:00.000Z, 60s)');
+    expect(r.stdout).toContain('Controller leader:  controller-7f9c (since 2025-01-01T00:00:00.000Z, 60s ago)');
     expect(r.stdout).toContain('etcd revision:      25 (newest policy/endpoint/namespace write: 20)');
     expect(r.stdout).toContain('Healthy: all 2 agents in sync and programmed up to revision 20.');
   });

@@ -6,14 +6,13 @@ import { formatAge } from './table.js';
 
 export function formatStatus(r: StatusReport, now: Date): string {
   const leader = r.leader
-    ? `${r.leader.id}${r.leader.since ? ` (since ${r.leader.since}, ${formatAge(r.leader.since, now)})` : ''}`
+    ? `${r.leader.id}${r.leader.since ? ` (since ${r.leader.since}, ${formatAge(r.leader.since, now)} ago)` : ''}`
     : '<none> (no controller holds the election)';
   const lines = [
     `Controller leader:  ${leader}`,
     `etcd revision:      ${r.revision} (newest policy/endpoint/namespace write: ${r.modelRevision})`,
-    '',
   ];
-  const out = [lines.join('\n'), r.nodes.length === 0 ? 'No nodes: no agent status and no endpoints.\n' : nodeTable(r.nodes, { now })];
+  const out = [`${lines.join('\n')}\n\n`, r.nodes.length === 0 ? 'No nodes: no agent status and no endpoints.\n' : nodeTable(r.nodes, { now })];
   if (r.invalidKeys.length > 0) {
     out.push(
       `\nInvalid values in etcd (contained by the agents; fix the writer):\n${r.invalidKeys
