@@ -31,8 +31,7 @@ export function registerDescribe(program: Command, ctx: CliContext): void {
     .command('describe')
     .summary('explain a policy in plain words')
     .description(
-      'Show a policy in plain words: what it applies to, the endpoints it selects now and on\n' +
-        'which nodes, and for each rule the peers it admits. A translation error is shown first.',
+      'Show a policy in plain words: what it applies to, the endpoints it selects now and on which nodes, and for each rule the peers it admits. A translation error is shown first.',
     )
     .argument('<resource>', 'policy (policies, pol)')
     .argument('<name>', '<namespace>/<name>, or <name> with -n')

@@ -45,10 +45,7 @@ export function registerExplain(program: Command, ctx: CliContext): void {
     .command('explain')
     .summary('would a connection be allowed, and by which policy?')
     .description(
-      'Evaluate the stored model with Kubernetes NetworkPolicy semantics: the source pod\'s\n' +
-        'egress side and the destination pod\'s ingress side must both allow the connection.\n' +
-        'A plain IP that is no pod\'s is not policed on its side. Exits 0 even when blocked\n' +
-        '(the verdict is data) unless --exit-code is given.',
+      'Evaluate the stored model with Kubernetes NetworkPolicy semantics: the source pod\'s egress side and the destination pod\'s ingress side must both allow the connection. A plain IP that is no pod\'s is not policed on its side. Exits 0 even when blocked (the verdict is data) unless --exit-code is given.',
     )
     .requiredOption('--from <pod|ip>', 'source: <namespace>/<pod> or an IP')
     .requiredOption('--to <pod|ip>', 'destination: <namespace>/<pod> or an IP')

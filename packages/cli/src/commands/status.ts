@@ -85,10 +85,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
     .command('status')
     .summary('are all agents in sync and enforcing the current policy?')
     .description(
-      'Show every node\'s agent: in sync or not, the revision it has programmed against the\n' +
-        'newest policy/endpoint/namespace write (its lag), last apply, errors and invalid keys;\n' +
-        'and the elected controller. Exits 5 when an agent is missing (a node with endpoints\n' +
-        'but no agent status), not in sync, behind by more than --max-lag revisions, or in error.',
+      'Show every node\'s agent: in sync or not, the revision it has programmed against the newest policy/endpoint/namespace write (its lag), last apply, errors and invalid keys; and the elected controller. Exits 5 when an agent is missing (a node with endpoints but no agent status), not in sync, behind by more than --max-lag revisions, or in error.',
     )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--max-lag <revisions>', 'revisions an agent may lag behind before it counts as behind', '0')

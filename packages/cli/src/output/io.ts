@@ -47,3 +47,11 @@ export function printError(o: Output, text: string): void {
 export function printProgress(o: Output, text: string): void {
   o.err(line(text));
 }
+
+/** `palisadectl get … | head`: a closed stdout ends the process quietly, as for any Unix tool. */
+export function exitQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}

@@ -32,7 +32,7 @@ const quote = (a: string): string => (/[\s'"()!&|=]/.test(a) ? `"${a}"` : a);
 async function show(endpoint: string, args: string[]): Promise<void> {
   const r = await ctl(endpoint, args);
   const exit = r.code === 0 ? '' : `$ echo $?\n${r.code}\n`;
-  process.stdout.write(`\`\`\`console\n$ palisadectl ${args.map(quote).join(' ')}\n${r.out}${exit}\`\`\`\n` + "\n");
+  process.stdout.write(`\`\`\`console\n$ palisadectl ${args.map(quote).join(' ')}\n${r.out}${exit}\`\`\`\n\n`);
 }
 
 const etcd = await startEtcd();
