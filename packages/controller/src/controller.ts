@@ -9,6 +9,7 @@ import { EtcdClient, LeaderElection } from '@palisade/datastore';
 import { LEADER_KEY } from '@palisade/model';
 import type { ControllerConfig } from './config.js';
 import { ClusterInformers, loadKubeConfig } from './informers.js';
+import { etcdStore } from './etcdStore.js';
 import { createControllerMetrics } from './metrics.js';
 import { ModelBuilder } from './modelBuilder.js';
 import { Reconciler } from './reconciler.js';
@@ -36,7 +37,7 @@ export class Controller {
     const client = EtcdClient.connect(cfg.etcd, this.logger.child({ component: 'etcd' }));
     this.client = client;
     const reconciler = new Reconciler({
-      store: client,
+      store: etcdStore(client),
       logger: this.logger,
       metrics,
       resyncIntervalMs: cfg.resyncIntervalMs,

@@ -156,6 +156,30 @@ describe('Reconciler', () => {
     expect(store.data.has(policyKey('ns1', 'a'))).toBe(false);
   });
 
+  it.each([true, false])('converges with a lost CAS inside a batch (batches: %s)', async (batches) => {
+    const store = new MemoryStore({ batches });
+    const r = start(store);
+    for (let i = 0; i < 30; i++) r.set(policyKey('ns1', `p${i}`), 'policy', pol(`p${i}`));
+    await r.idle();
+    store.external(policyKey('ns1', 'p7'), JSON.stringify(pol('p7', 1))); // unseen by the reconciler
+    for (let i = 0; i < 30; i++) r.set(policyKey('ns1', `p${i}`), 'policy', pol(`p${i}`, 443));
+    await r.idle();
+    for (let i = 0; i < 30; i++) expect(JSON.parse(store.data.get(policyKey('ns1', `p${i}`))!.value)).toEqual(pol(`p${i}`, 443));
+    expect(store.batches > 0).toBe(batches);
+  });
+
+  it('writes a large reconcile in transactions of at most batchSize keys', async () => {
+    const store = new MemoryStore();
+    const r = new Reconciler({ store, coalesceMs: 1, batchSize: 10 });
+    reconcilers.push(r);
+    for (let i = 0; i < 95; i++) r.set(policyKey('ns1', `p${i}`), 'policy', pol(`p${i}`));
+    r.setDesiredComplete();
+    r.setLeader(true);
+    await r.idle();
+    expect(store.batches).toBe(10);
+    expect(store.data.size).toBe(95);
+  });
+
   it('coalesces a burst: only the last value of a key is written', async () => {
     const store = new MemoryStore();
     const r = start(store);

@@ -1,6 +1,6 @@
 /** An in-memory ReconcilerStore with etcd's revision semantics, for unit tests. */
 import type { PutOptions, Revision, Schema, SyncUpdate, WriteResult } from '@palisade/datastore';
-import type { ReconcilerStore } from '../reconciler.js';
+import type { BatchWrite, ReconcilerStore } from '../reconciler.js';
 
 export interface StoredEntry {
   value: string;
@@ -55,6 +55,32 @@ export class MemoryStore implements ReconcilerStore {
     this.writes.push({ op: 'put', key, expect: opts.expectModRevision, ok });
     if (ok) this.external(key, text);
     return Promise.resolve({ succeeded: ok, revision: String(this.revision) });
+  }
+
+  batches = 0;
+  /** Present unless constructed with `{ batches: false }`. */
+  writeBatch?: (writes: BatchWrite[]) => Promise<WriteResult>;
+
+  constructor(opts: { batches?: boolean } = {}) {
+    if (opts.batches ?? true) this.writeBatch = (writes) => this.commitBatch(writes);
+  }
+
+  /** All-or-nothing, like an etcd transaction with one compare per key. */
+  private commitBatch(writes: BatchWrite[]): Promise<WriteResult> {
+    this.check();
+    this.batches++;
+    const ok = writes.every((w) => w.expectModRevision === String(this.data.get(w.key)?.modRevision ?? 0));
+    if (!ok) return Promise.resolve({ succeeded: false, revision: String(this.revision) });
+    const rev = ++this.revision;
+    for (const w of writes) {
+      this.writes.push({ op: w.put ? 'put' : 'delete', key: w.key, expect: w.expectModRevision, ok: true });
+      if (!w.put) this.data.delete(w.key);
+      else {
+        const text = JSON.stringify(w.put.schema.parse(w.put.value), null, 2);
+        this.data.set(w.key, { value: text, modRevision: rev, createRevision: this.data.get(w.key)?.createRevision ?? rev });
+      }
+    }
+    return Promise.resolve({ succeeded: true, revision: String(rev) });
   }
 
   delete(key: string, opts: { expectModRevision?: Revision }): Promise<WriteResult> {
