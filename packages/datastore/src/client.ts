@@ -60,7 +60,10 @@ export function buildEtcd3Options(opts: EtcdConnectionOptions): IOptions {
       // Detect silently dead connections (no FIN/RST), e.g. a partitioned network.
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 5_000,
-      'grpc.keepalive_permit_without_calls': 1,
+      // etcd's server policy rejects pings on a connection without open streams
+      // (PermitWithoutStream=false) and answers GOAWAY "too_many_pings"; idle clients
+      // rely on per-call deadlines instead, and watches/lease keepalives are streams.
+      'grpc.keepalive_permit_without_calls': 0,
       'grpc.initial_reconnect_backoff_ms': 200,
       'grpc.max_reconnect_backoff_ms': 2_000,
     },
