@@ -17,7 +17,12 @@ import { parseTemplate, type Node } from './goTemplate/parse.js';
 export type Manifest = Record<string, unknown> & {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
 };
 
 export interface RenderOptions {
@@ -37,7 +42,9 @@ export interface RenderResult {
 
 export class ValuesError extends Error {
   constructor(readonly errors: ErrorObject[]) {
-    super(`values don't meet the chart's schema:\n${errors.map((e) => `  ${e.instancePath || '/'}: ${e.message ?? ''}`).join('\n')}`);
+    super(
+      `values don't meet the chart's schema:\n${errors.map((e) => `  ${e.instancePath || '/'}: ${e.message ?? ''}`).join('\n')}`,
+    );
     this.name = 'ValuesError';
   }
 }
@@ -47,7 +54,10 @@ function isMap(v: unknown): v is Record<string, unknown> {
 }
 
 /** Helm's coalescing: maps merge recursively, everything else replaces, null deletes. */
-export function mergeValues(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+export function mergeValues(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     if (v === null) delete out[k];
@@ -65,7 +75,9 @@ export function loadYamlFile(file: string): Record<string, unknown> {
 }
 
 export function schemaValidator(chartDir: string): (values: unknown) => ErrorObject[] {
-  const schema = JSON.parse(readFileSync(path.join(chartDir, 'values.schema.json'), 'utf8')) as object;
+  const schema = JSON.parse(
+    readFileSync(path.join(chartDir, 'values.schema.json'), 'utf8'),
+  ) as object;
   const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
   const validate = ajv.compile(schema);
   return (values) => (validate(values) ? [] : [...(validate.errors ?? [])]);
@@ -96,10 +108,12 @@ function helmAvailable(): boolean {
 function splitDocuments(text: string, source: string): Manifest[] {
   const out: Manifest[] = [];
   for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length > 0) throw new Error(`${source}: invalid YAML: ${doc.errors[0]!.message}\n${text}`);
+    if (doc.errors.length > 0)
+      throw new Error(`${source}: invalid YAML: ${doc.errors[0]!.message}\n${text}`);
     const v = doc.toJS() as unknown;
     if (v === null || v === undefined) continue;
-    if (!isMap(v) || typeof v.kind !== 'string') throw new Error(`${source}: a document without kind:\n${String(doc)}`);
+    if (!isMap(v) || typeof v.kind !== 'string')
+      throw new Error(`${source}: a document without kind:\n${String(doc)}`);
     out.push(v as Manifest);
   }
   return out;
@@ -116,7 +130,14 @@ function renderWithHelm(opts: RenderOptions): Manifest[] {
     });
     const res = spawnSync(
       'helm',
-      ['template', opts.releaseName ?? 'palisade', opts.chartDir, '--namespace', opts.namespace ?? 'palisade-system', ...files.flat()],
+      [
+        'template',
+        opts.releaseName ?? 'palisade',
+        opts.chartDir,
+        '--namespace',
+        opts.namespace ?? 'palisade-system',
+        ...files.flat(),
+      ],
       { encoding: 'utf8' },
     );
     if (res.status !== 0) throw new Error(`helm template failed: ${res.stderr}`);
@@ -127,7 +148,10 @@ function renderWithHelm(opts: RenderOptions): Manifest[] {
 }
 
 /** Parses every template (all branches) and collects the defines of all files. */
-export function parseChart(chartDir: string): { files: Map<string, Node[]>; defines: Map<string, Node[]> } {
+export function parseChart(chartDir: string): {
+  files: Map<string, Node[]>;
+  defines: Map<string, Node[]>;
+} {
   const files = new Map<string, Node[]>();
   const defines = new Map<string, Node[]>();
   for (const rel of templateFiles(chartDir)) {
@@ -141,11 +165,18 @@ export function parseChart(chartDir: string): { files: Map<string, Node[]>; defi
   return { files, defines };
 }
 
-function renderBuiltin(opts: RenderOptions, values: Record<string, unknown>): { manifests: Manifest[]; notes: string | null } {
+function renderBuiltin(
+  opts: RenderOptions,
+  values: Record<string, unknown>,
+): { manifests: Manifest[]; notes: string | null } {
   const chart = loadYamlFile(path.join(opts.chartDir, 'Chart.yaml'));
   const root: Value = {
     Values: values,
-    Release: { Name: opts.releaseName ?? 'palisade', Namespace: opts.namespace ?? 'palisade-system', Service: 'Helm' },
+    Release: {
+      Name: opts.releaseName ?? 'palisade',
+      Namespace: opts.namespace ?? 'palisade-system',
+      Service: 'Helm',
+    },
     Chart: { Name: chart.name, Version: chart.version, AppVersion: chart.appVersion },
   };
   const { files, defines } = parseChart(opts.chartDir);
@@ -170,7 +201,10 @@ export function renderChart(opts: RenderOptions): RenderResult {
 }
 
 /** Builtin rendering only (NOTES.txt, renderer tests). */
-export function renderChartBuiltin(opts: RenderOptions): { manifests: Manifest[]; notes: string | null } {
+export function renderChartBuiltin(opts: RenderOptions): {
+  manifests: Manifest[];
+  notes: string | null;
+} {
   const values = mergedValues(opts);
   const errors = schemaValidator(opts.chartDir)(values);
   if (errors.length > 0) throw new ValuesError(errors);

@@ -44,12 +44,14 @@ function unknownFields(value: unknown, type: string, path: string, out: string[]
   if (value === null || value === undefined || PRIMITIVES.has(type)) return;
   const array = /^Array<(.+)>$/.exec(type);
   if (array) {
-    if (Array.isArray(value)) value.forEach((v, i) => unknownFields(v, array[1]!, `${path}[${i}]`, out));
+    if (Array.isArray(value))
+      value.forEach((v, i) => unknownFields(v, array[1]!, `${path}[${i}]`, out));
     return;
   }
   const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
   if (map) {
-    if (typeof value === 'object') for (const [k, v] of Object.entries(value)) unknownFields(v, map[1]!, `${path}.${k}`, out);
+    if (typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) unknownFields(v, map[1]!, `${path}.${k}`, out);
     return;
   }
   const cls = (k8s as unknown as Record<string, AttributeClass | undefined>)[type];
@@ -75,7 +77,9 @@ export async function validateManifest(m: Manifest): Promise<string[]> {
     const details = e.errors?.map((x) => `${x.instancePath}: ${x.message ?? ''}`) ?? [e.message];
     problems.push(...details.map((d) => `${where}: ${d}`));
   }
-  const [group, version] = m.apiVersion.includes('/') ? m.apiVersion.split('/') : ['', m.apiVersion];
+  const [group, version] = m.apiVersion.includes('/')
+    ? m.apiVersion.split('/')
+    : ['', m.apiVersion];
   if (group !== 'monitoring.coreos.com' && MODEL_MODULES[m.apiVersion]) {
     const prefix = version === 'v1' ? 'V1' : version!.charAt(0).toUpperCase() + version!.slice(1);
     const out: string[] = [];

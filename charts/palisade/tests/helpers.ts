@@ -11,12 +11,22 @@ export const NAMESPACE = 'palisade-system';
 /** The value sets every manifest check runs against: the defaults and each example. */
 export const VALUE_SETS: { name: string; values: Record<string, unknown>[] }[] = [
   { name: 'defaults', values: [] },
-  { name: 'examples/bundled-etcd.yaml', values: [loadYamlFile(path.join(CHART_DIR, 'examples/bundled-etcd.yaml'))] },
-  { name: 'examples/external-etcd-tls.yaml', values: [loadYamlFile(path.join(CHART_DIR, 'examples/external-etcd-tls.yaml'))] },
+  {
+    name: 'examples/bundled-etcd.yaml',
+    values: [loadYamlFile(path.join(CHART_DIR, 'examples/bundled-etcd.yaml'))],
+  },
+  {
+    name: 'examples/external-etcd-tls.yaml',
+    values: [loadYamlFile(path.join(CHART_DIR, 'examples/external-etcd-tls.yaml'))],
+  },
 ];
 
 export const EXTERNAL = {
-  etcd: { bundled: { enabled: false }, endpoints: ['https://etcd-0.example:2379'], tls: { enabled: true, secretName: 'etcd-client' } },
+  etcd: {
+    bundled: { enabled: false },
+    endpoints: ['https://etcd-0.example:2379'],
+    tls: { enabled: true, secretName: 'etcd-client' },
+  },
 };
 
 export function render(...values: Record<string, unknown>[]): RenderResult {
@@ -25,7 +35,10 @@ export function render(...values: Record<string, unknown>[]): RenderResult {
 
 export function find(manifests: Manifest[], kind: string, name: string): Manifest {
   const m = manifests.find((x) => x.kind === kind && x.metadata.name === name);
-  if (!m) throw new Error(`no ${kind} ${name} in ${manifests.map((x) => `${x.kind}/${x.metadata.name}`).join(', ')}`);
+  if (!m)
+    throw new Error(
+      `no ${kind} ${name} in ${manifests.map((x) => `${x.kind}/${x.metadata.name}`).join(', ')}`,
+    );
   return m;
 }
 
@@ -46,7 +59,11 @@ export interface Probe {
 }
 export interface PodSpec {
   containers: Container[];
-  volumes?: { name: string; hostPath?: { path: string; type?: string }; secret?: { secretName: string } }[];
+  volumes?: {
+    name: string;
+    hostPath?: { path: string; type?: string };
+    secret?: { secretName: string };
+  }[];
   tolerations?: Record<string, unknown>[];
   securityContext?: Record<string, any>;
   hostNetwork?: boolean;
@@ -63,7 +80,9 @@ export function podSpec(m: Manifest): PodSpec {
 }
 
 export function workloads(manifests: Manifest[]): Manifest[] {
-  return manifests.filter((m) => ['Deployment', 'DaemonSet', 'StatefulSet', 'Job'].includes(m.kind));
+  return manifests.filter((m) =>
+    ['Deployment', 'DaemonSet', 'StatefulSet', 'Job'].includes(m.kind),
+  );
 }
 
 export function envOf(c: Container, name: string): string | undefined {

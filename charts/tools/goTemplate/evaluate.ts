@@ -44,10 +44,14 @@ export function printValue(v: Value, where: string): string {
   if (typeof v === 'boolean') return String(v);
   if (typeof v === 'number') {
     if (Number.isInteger(v) && Math.abs(v) >= 1e6)
-      throw new RenderError(`${where}: ${v} would print in exponent form (1e+06) in Helm; quote it in values`);
+      throw new RenderError(
+        `${where}: ${v} would print in exponent form (1e+06) in Helm; quote it in values`,
+      );
     return String(v);
   }
-  throw new RenderError(`${where}: cannot print a ${Array.isArray(v) ? 'list' : 'map'} (use toYaml)`);
+  throw new RenderError(
+    `${where}: cannot print a ${Array.isArray(v) ? 'list' : 'map'} (use toYaml)`,
+  );
 }
 
 function field(base: Value, path: string[], where: string): Value {
@@ -82,33 +86,41 @@ function printf(where: string, format: string, args: Value[]): string {
     if (verb === '%') return '%';
     if (i >= args.length) throw new RenderError(`${where}: printf: missing argument for %${verb}`);
     const a = args[i++];
-    if (verb === 's' && typeof a !== 'string') throw new RenderError(`${where}: printf %s needs a string (Helm prints %!s(...))`);
+    if (verb === 's' && typeof a !== 'string')
+      throw new RenderError(`${where}: printf %s needs a string (Helm prints %!s(...))`);
     return verb === 'q' ? goQuote(a, where) : printValue(a, where);
   });
-  if (/%[^%svq]/.test(format.replace(/%%/g, ''))) throw new RenderError(`${where}: printf supports only %s, %v, %q and %%`);
+  if (/%[^%svq]/.test(format.replace(/%%/g, '')))
+    throw new RenderError(`${where}: printf supports only %s, %v, %q and %%`);
   if (i !== args.length) throw new RenderError(`${where}: printf: too many arguments`);
   return out;
 }
 
 function arity(where: string, name: string, args: Value[], n: number): void {
-  if (args.length !== n) throw new RenderError(`${where}: ${name} takes ${n} argument(s), got ${args.length}`);
+  if (args.length !== n)
+    throw new RenderError(`${where}: ${name} takes ${n} argument(s), got ${args.length}`);
 }
 
 function asNumber(where: string, name: string, v: Value): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new RenderError(`${where}: ${name} needs an integer`);
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw new RenderError(`${where}: ${name} needs an integer`);
   return v;
 }
 
 function asString(where: string, name: string, v: Value): string {
-  if (typeof v !== 'string') throw new RenderError(`${where}: ${name} needs a string, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string')
+    throw new RenderError(`${where}: ${name} needs a string, got ${JSON.stringify(v)}`);
   return v;
 }
 
 function scalarEqual(where: string, a: Value, b: Value): boolean {
   const kind = (v: Value) => (v === null || v === undefined ? 'nil' : typeof v);
-  if (kind(a) === 'object' || kind(b) === 'object') throw new RenderError(`${where}: eq/ne compare scalars only`);
+  if (kind(a) === 'object' || kind(b) === 'object')
+    throw new RenderError(`${where}: eq/ne compare scalars only`);
   if (kind(a) !== kind(b) && kind(a) !== 'nil' && kind(b) !== 'nil')
-    throw new RenderError(`${where}: incompatible types for comparison (${kind(a)} and ${kind(b)})`);
+    throw new RenderError(
+      `${where}: incompatible types for comparison (${kind(a)} and ${kind(b)})`,
+    );
   return a === b || (kind(a) === 'nil' && kind(b) === 'nil');
 }
 
@@ -120,7 +132,11 @@ function callFunction(name: FunctionName, args: Value[], ctx: EvalContext, where
       const body = ctx.defines.get(tplName);
       if (!body) throw new RenderError(`${where}: no template named ${JSON.stringify(tplName)}`);
       if (ctx.depth > 50) throw new RenderError(`${where}: include nested too deeply`);
-      return renderNodes(body, args[1], { ...ctx, depth: ctx.depth + 1, file: `${ctx.file} > ${tplName}` });
+      return renderNodes(body, args[1], {
+        ...ctx,
+        depth: ctx.depth + 1,
+        file: `${ctx.file} > ${tplName}`,
+      });
     }
     case 'toYaml':
       arity(where, name, args, 1);
@@ -132,7 +148,10 @@ function callFunction(name: FunctionName, args: Value[], ctx: EvalContext, where
       return name === 'nindent' ? `\n${s}` : s;
     }
     case 'quote':
-      return args.filter((a) => a !== undefined && a !== null).map((a) => goQuote(a, where)).join(' ');
+      return args
+        .filter((a) => a !== undefined && a !== null)
+        .map((a) => goQuote(a, where))
+        .join(' ');
     case 'default':
       arity(where, name, args, 2);
       return isTruthy(args[1]) ? args[1] : args[0];
@@ -171,7 +190,8 @@ function callFunction(name: FunctionName, args: Value[], ctx: EvalContext, where
     }
     case 'required':
       arity(where, name, args, 2);
-      if (args[1] === undefined || args[1] === null || args[1] === '') throw new RenderError(asString(where, name, args[0]));
+      if (args[1] === undefined || args[1] === null || args[1] === '')
+        throw new RenderError(asString(where, name, args[0]));
       return args[1];
     case 'fail':
       arity(where, name, args, 1);
@@ -196,7 +216,12 @@ function evalArg(a: Arg, dot: Value, ctx: EvalContext, where: string): Value {
   }
 }
 
-function evalCommand(cmd: Command, dot: Value, ctx: EvalContext, piped: { v: Value } | null): Value {
+function evalCommand(
+  cmd: Command,
+  dot: Value,
+  ctx: EvalContext,
+  piped: { v: Value } | null,
+): Value {
   const where = ctx.file;
   const head = cmd[0]!;
   if (head.k !== 'fn') return evalArg(head, dot, ctx, where);

@@ -101,7 +101,8 @@ function lineOf(src: string, index: number): number {
   return src.slice(0, index).split('\n').length;
 }
 
-type Token = { k: 'lp' } | { k: 'rp' } | { k: 'bar' } | { k: 'word'; v: string } | { k: 'str'; v: string };
+type Token =
+  { k: 'lp' } | { k: 'rp' } | { k: 'bar' } | { k: 'word'; v: string } | { k: 'str'; v: string };
 
 function tokenize(src: string, where: string): Token[] {
   const tokens: Token[] = [];
@@ -138,12 +139,17 @@ function parseWord(word: string, where: string): Arg {
   if (word === 'true' || word === 'false') return { k: 'bool', v: word === 'true' };
   if (word === 'nil') return { k: 'nil' };
   if (/^-?\d+(\.\d+)?$/.test(word)) return { k: 'num', v: Number(word) };
-  if (FIELD.test(word)) return { k: 'field', root: false, path: word === '.' ? [] : word.slice(1).split('.') };
-  if (ROOT_FIELD.test(word)) return { k: 'field', root: true, path: word === '$' ? [] : word.slice(2).split('.') };
+  if (FIELD.test(word))
+    return { k: 'field', root: false, path: word === '.' ? [] : word.slice(1).split('.') };
+  if (ROOT_FIELD.test(word))
+    return { k: 'field', root: true, path: word === '$' ? [] : word.slice(2).split('.') };
   if (word === ':=' || word === '=' || word.startsWith('$'))
     throw new Error(`${where}: template variables are outside the supported subset (use $ or .)`);
-  if ((FUNCTIONS as readonly string[]).includes(word)) return { k: 'fn', name: word as FunctionName };
-  throw new Error(`${where}: function or keyword ${JSON.stringify(word)} is outside the supported subset`);
+  if ((FUNCTIONS as readonly string[]).includes(word))
+    return { k: 'fn', name: word as FunctionName };
+  throw new Error(
+    `${where}: function or keyword ${JSON.stringify(word)} is outside the supported subset`,
+  );
 }
 
 function parsePipeline(tokens: Token[], where: string): Pipeline {
@@ -180,13 +186,21 @@ function checkPipeline(pipe: Pipeline, where: string): void {
       throw new Error(`${where}: only a function can take arguments or a piped value`);
     // Helm holds numbers from values as float64 while a literal is an int: Go's eq/ne
     // fail on that mix, so the subset forbids numeric literals in comparisons.
-    if (head.k === 'fn' && (head.name === 'eq' || head.name === 'ne') && cmd.some((a) => a.k === 'num'))
-      throw new Error(`${where}: ${head.name} with a numeric literal is outside the supported subset`);
+    if (
+      head.k === 'fn' &&
+      (head.name === 'eq' || head.name === 'ne') &&
+      cmd.some((a) => a.k === 'num')
+    )
+      throw new Error(
+        `${where}: ${head.name} with a numeric literal is outside the supported subset`,
+      );
     for (const a of cmd) if (a.k === 'pipe') checkPipeline(a.pipe, where);
   });
 }
 
-type Frame = { kind: 'root' } | { kind: 'if' | 'with' | 'range' | 'define'; node: Node | null; name?: string; line: number };
+type Frame =
+  | { kind: 'root' }
+  | { kind: 'if' | 'with' | 'range' | 'define'; node: Node | null; name?: string; line: number };
 
 /** Parses one template file into its body and its `define`d templates. */
 export function parseTemplate(src: string, file: string): ParsedTemplate {
@@ -209,14 +223,29 @@ export function parseTemplate(src: string, file: string): ParsedTemplate {
       throw new TemplateError(file, (err as Error).message);
     }
   }
-  if (stack.length !== 1) throw new TemplateError(file, `unclosed ${top().frame.kind} (no {{ end }})`);
+  if (stack.length !== 1)
+    throw new TemplateError(file, `unclosed ${top().frame.kind} (no {{ end }})`);
   return { nodes: root, defines };
 }
 
 function splitKeyword(src: string): [string, string] {
   const m = /^([A-Za-z]+)\b\s*([\s\S]*)$/.exec(src);
   const kw = m?.[1];
-  if (kw && ['if', 'else', 'end', 'with', 'range', 'define', 'template', 'block', 'break', 'continue'].includes(kw))
+  if (
+    kw &&
+    [
+      'if',
+      'else',
+      'end',
+      'with',
+      'range',
+      'define',
+      'template',
+      'block',
+      'break',
+      'continue',
+    ].includes(kw)
+  )
     return [kw, m[2]!];
   return ['', src];
 }
@@ -244,24 +273,30 @@ function handleAction(a: {
     }
     case 'with':
     case 'range': {
-      const node: Node = { t: keyword, pipe: pipe(), body: [], otherwise: null };
+      const body: Node[] = [];
+      const node: Node = { t: keyword, pipe: pipe(), body, otherwise: null };
       top.list.push(node);
-      stack.push({ frame: { kind: keyword, node, line: a.line }, list: node.body });
+      stack.push({ frame: { kind: keyword, node, line: a.line }, list: body });
       return;
     }
     case 'else': {
       const f = top.frame;
-      if (f.kind === 'root' || f.kind === 'define' || !f.node) throw new Error(`${where}: else outside if/with/range`);
+      if (f.kind === 'root' || f.kind === 'define' || !f.node)
+        throw new Error(`${where}: else outside if/with/range`);
       const node = f.node;
       if (rest.startsWith('if ')) {
         if (node.t !== 'if' || node.otherwise) throw new Error(`${where}: else if outside if`);
-        const branch = { cond: parsePipeline(tokenize(rest.slice(3), where), where), body: [] as Node[] };
+        const branch = {
+          cond: parsePipeline(tokenize(rest.slice(3), where), where),
+          body: [] as Node[],
+        };
         node.branches.push(branch);
         top.list = branch.body;
         return;
       }
       if (rest !== '') throw new Error(`${where}: unexpected ${JSON.stringify(rest)} after else`);
-      if (node.t === 'text' || node.t === 'action' || node.otherwise) throw new Error(`${where}: duplicate else`);
+      if (node.t === 'text' || node.t === 'action' || node.otherwise)
+        throw new Error(`${where}: duplicate else`);
       node.otherwise = [];
       top.list = node.otherwise;
       return;

@@ -1,0 +1,228 @@
+/** The uninstall cleanup hook, the two etcd modes, metrics and NOTES.txt. */
+import { describe, expect, it } from 'vitest';
+import { renderChartBuiltin } from '../../tools/chart.js';
+import { cleanupProgress } from '../../../images/hooks/waitForDaemonSet.mjs';
+import {
+  CHART_DIR,
+  envOf,
+  EXTERNAL,
+  find,
+  NAMESPACE,
+  podSpec,
+  RELEASE,
+  render,
+} from './helpers.js';
+
+const fullname = `${RELEASE}-palisade`;
+const hookOf = (m: { metadata: { annotations?: Record<string, string> } }) =>
+  m.metadata.annotations?.['helm.sh/hook'];
+
+describe('uninstall cleanup hook', () => {
+  const { manifests } = render();
+  const hooks = manifests.filter((m) => hookOf(m) !== undefined);
+
+  it('is made only of post-delete hooks, deleted once they succeed', () => {
+    expect(hooks.map((h) => `${h.kind}/${h.metadata.name}`).sort()).toEqual(
+      [
+        `DaemonSet/${fullname}-cleanup`,
+        `Job/${fullname}-cleanup-wait`,
+        `Role/${fullname}-cleanup`,
+        `RoleBinding/${fullname}-cleanup`,
+        `ServiceAccount/${fullname}-cleanup`,
+      ].sort(),
+    );
+    for (const h of hooks) {
+      expect(hookOf(h)).toBe('post-delete');
+      expect(h.metadata.annotations?.['helm.sh/hook-delete-policy']).toBe(
+        'before-hook-creation,hook-succeeded',
+      );
+    }
+  });
+
+  it('creates the RBAC first, then the DaemonSet, then the Job Helm waits for', () => {
+    const weight = (kind: string) =>
+      Number(hooks.find((h) => h.kind === kind)!.metadata.annotations!['helm.sh/hook-weight']);
+    expect(weight('ServiceAccount')).toBeLessThan(weight('DaemonSet'));
+    expect(weight('Role')).toBeLessThan(weight('DaemonSet'));
+    expect(weight('RoleBinding')).toBeLessThan(weight('DaemonSet'));
+    expect(weight('DaemonSet')).toBeLessThan(weight('Job'));
+  });
+
+  it('runs palisade-agent --cleanup on every node the agent runs on, after the agent has stopped', () => {
+    const cleanup = podSpec(find(manifests, 'DaemonSet', `${fullname}-cleanup`));
+    const agent = podSpec(find(manifests, 'DaemonSet', `${fullname}-agent`));
+    expect(cleanup.hostNetwork).toBe(true);
+    expect(cleanup.tolerations).toEqual(agent.tolerations);
+    expect(cleanup.nodeSelector).toEqual(agent.nodeSelector);
+    const c = cleanup.containers[0]!;
+    const script = c.args!.join('\n');
+    expect(script).toMatch(/\/dev\/tcp\/127\.0\.0\.1\/9092/);
+    expect(script).toMatch(/palisade-agent --cleanup .*\|\| exit 1\n/);
+    expect(script.indexOf('/dev/tcp')).toBeLessThan(script.indexOf('--cleanup'));
+    expect(c.readinessProbe?.exec?.command).toEqual(['test', '-f', '/run/palisade-cleanup/done']);
+    expect(script).toContain('touch /run/palisade-cleanup/done');
+    expect(c.env).toContainEqual({
+      name: 'NODE_NAME',
+      valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } },
+    });
+  });
+
+  it('makes the waiter poll the cleanup DaemonSet with the configured timeout', () => {
+    const c = podSpec(
+      find(
+        render({ cleanup: { timeoutSeconds: 99 } }).manifests,
+        'Job',
+        `${fullname}-cleanup-wait`,
+      ),
+    ).containers[0]!;
+    expect(envOf(c, 'DAEMONSET')).toBe(`${fullname}-cleanup`);
+    expect(envOf(c, 'NAMESPACE')).toBe(NAMESPACE);
+    expect(envOf(c, 'TIMEOUT_SECONDS')).toBe('99');
+  });
+
+  it('is absent when cleanup.enabled is false', () => {
+    expect(
+      render({ cleanup: { enabled: false } }).manifests.filter((m) => hookOf(m) !== undefined),
+    ).toEqual([]);
+  });
+});
+
+describe('cleanup waiter (images/hooks/waitForDaemonSet.mjs)', () => {
+  it.each([
+    ['status not observed yet', { metadata: { generation: 1 }, status: {} }, false],
+    [
+      'an older generation observed',
+      {
+        metadata: { generation: 2 },
+        status: { observedGeneration: 1, desiredNumberScheduled: 3, numberReady: 3 },
+      },
+      false,
+    ],
+    [
+      'some nodes not cleaned',
+      {
+        metadata: { generation: 1 },
+        status: { observedGeneration: 1, desiredNumberScheduled: 3, numberReady: 2 },
+      },
+      false,
+    ],
+    [
+      'every node cleaned',
+      {
+        metadata: { generation: 1 },
+        status: { observedGeneration: 1, desiredNumberScheduled: 3, numberReady: 3 },
+      },
+      true,
+    ],
+    [
+      'no node to clean',
+      {
+        metadata: { generation: 1 },
+        status: { observedGeneration: 1, desiredNumberScheduled: 0, numberReady: 0 },
+      },
+      true,
+    ],
+  ])('%s', (_name, ds, done) => {
+    expect(cleanupProgress(ds).done).toBe(done);
+  });
+});
+
+describe('etcd', () => {
+  it('bundled (default): a single-replica StatefulSet with a PVC, reached through its Service', () => {
+    const { manifests } = render();
+    const sts = find(manifests, 'StatefulSet', `${fullname}-etcd`);
+    expect(sts.spec).toMatchObject({ replicas: 1, serviceName: `${fullname}-etcd-headless` });
+    expect((sts.spec as { volumeClaimTemplates: unknown[] }).volumeClaimTemplates).toHaveLength(1);
+    find(manifests, 'Service', `${fullname}-etcd`);
+    const c = podSpec(find(manifests, 'Deployment', `${fullname}-controller`)).containers[0]!;
+    expect(envOf(c, 'PALISADE_ETCD_ENDPOINTS')).toBe(
+      `http://${fullname}-etcd.${NAMESPACE}.svc.cluster.local:2379`,
+    );
+    expect(envOf(c, 'PALISADE_ETCD_CA_FILE')).toBeUndefined();
+    expect(podSpec(find(manifests, 'DaemonSet', `${fullname}-agent`)).dnsPolicy).toBe(
+      'ClusterFirstWithHostNet',
+    );
+  });
+
+  it('bundled without persistence uses an emptyDir', () => {
+    const sts = find(
+      render({ etcd: { bundled: { persistence: { enabled: false } } } }).manifests,
+      'StatefulSet',
+      `${fullname}-etcd`,
+    );
+    expect((sts.spec as { volumeClaimTemplates?: unknown }).volumeClaimTemplates).toBeUndefined();
+    expect(podSpec(sts).volumes).toEqual([{ name: 'data', emptyDir: {} }]);
+  });
+
+  it('external with TLS and auth: no etcd objects; Secret mounted, file paths and credentials in the environment', () => {
+    const { manifests } = render(EXTERNAL, {
+      etcd: { auth: { enabled: true, secretName: 'etcd-user' } },
+    });
+    expect(manifests.filter((m) => m.metadata.name.includes('-etcd'))).toEqual([]);
+    for (const w of [
+      find(manifests, 'Deployment', `${fullname}-controller`),
+      find(manifests, 'DaemonSet', `${fullname}-agent`),
+    ]) {
+      const spec = podSpec(w);
+      const c = spec.containers[0]!;
+      expect(envOf(c, 'PALISADE_ETCD_ENDPOINTS')).toBe('https://etcd-0.example:2379');
+      expect(envOf(c, 'PALISADE_ETCD_CA_FILE')).toBe('/etc/palisade/etcd-tls/ca.crt');
+      expect(envOf(c, 'PALISADE_ETCD_CERT_FILE')).toBe('/etc/palisade/etcd-tls/tls.crt');
+      expect(envOf(c, 'PALISADE_ETCD_KEY_FILE')).toBe('/etc/palisade/etcd-tls/tls.key');
+      expect(c.env).toContainEqual({
+        name: 'PALISADE_ETCD_PASSWORD',
+        valueFrom: { secretKeyRef: { name: 'etcd-user', key: 'password' } },
+      });
+      expect(c.volumeMounts).toContainEqual({
+        name: 'etcd-tls',
+        mountPath: '/etc/palisade/etcd-tls',
+        readOnly: true,
+      });
+      expect(spec.volumes).toContainEqual({
+        name: 'etcd-tls',
+        secret: { secretName: 'etcd-client', defaultMode: 0o440 },
+      });
+    }
+  });
+
+  it('joins several external endpoints with commas', () => {
+    const { manifests } = render({
+      etcd: { bundled: { enabled: false }, endpoints: ['http://a:2379', 'http://b:2379'] },
+    });
+    const c = podSpec(find(manifests, 'DaemonSet', `${fullname}-agent`)).containers[0]!;
+    expect(envOf(c, 'PALISADE_ETCD_ENDPOINTS')).toBe('http://a:2379,http://b:2379');
+  });
+});
+
+describe('metrics', () => {
+  it('has no ServiceMonitor by default, one per component when enabled', () => {
+    expect(render().manifests.filter((m) => m.kind === 'ServiceMonitor')).toEqual([]);
+    const sms = render({
+      metrics: { serviceMonitor: { enabled: true, labels: { release: 'prom' } } },
+    }).manifests.filter((m) => m.kind === 'ServiceMonitor');
+    expect(sms.map((m) => m.metadata.name).sort()).toEqual([
+      `${fullname}-agent`,
+      `${fullname}-controller`,
+    ]);
+    for (const sm of sms) expect(sm.metadata.labels?.release).toBe('prom');
+  });
+});
+
+describe('NOTES.txt', () => {
+  it.each([
+    ['bundled etcd', [], /StatefulSet pal-palisade-etcd \(bundled/],
+    ['external etcd', [EXTERNAL], /etcd: {7}https:\/\/etcd-0\.example:2379/],
+  ])('tells how to check the install with palisadectl status (%s)', (_name, values, etcdLine) => {
+    const { notes } = renderChartBuiltin({
+      chartDir: CHART_DIR,
+      releaseName: RELEASE,
+      namespace: NAMESPACE,
+      values: values as Record<string, unknown>[],
+    });
+    expect(notes).toContain(
+      `kubectl -n ${NAMESPACE} exec deploy/${fullname}-controller -- palisadectl status`,
+    );
+    expect(notes).toContain(`kubectl -n ${NAMESPACE} rollout status daemonset/${fullname}-agent`);
+    expect(notes).toMatch(etcdLine);
+  });
+});
