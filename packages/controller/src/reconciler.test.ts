@@ -180,6 +180,25 @@ describe('Reconciler', () => {
     expect(store.data.size).toBe(95);
   });
 
+  it('keeps transactions under the etcd request size limit', async () => {
+    const store = new MemoryStore();
+    const r = start(store);
+    await r.idle();
+    // ~30 KB per stored policy: 100 of them would exceed etcd's 1.5 MiB request limit.
+    const big = (name: string) =>
+      translateNetworkPolicy(
+        makeNetworkPolicy(name, 'ns1', (np) => {
+          np.spec!.ingress = [{ from: Array.from({ length: 400 }, (_, i) => ({ ipBlock: { cidr: `10.${Math.floor(i / 250)}.${i % 250}.0/24` } })) }];
+        }),
+      ).policy;
+    expect(big('x').spec.error).toBeUndefined();
+    for (let i = 0; i < 100; i++) r.set(policyKey('ns1', `big${i}`), 'policy', big(`big${i}`));
+    await r.idle();
+    expect(store.data.size).toBe(100);
+    expect(store.batches).toBeGreaterThanOrEqual(4);
+    expect(store.maxBatchBytes).toBeLessThan(1024 * 1024);
+  });
+
   it('coalesces a burst: only the last value of a key is written', async () => {
     const store = new MemoryStore();
     const r = start(store);

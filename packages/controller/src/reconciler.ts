@@ -65,6 +65,27 @@ interface Actual {
   value: unknown;
 }
 
+/** etcd rejects requests over 1.5 MiB by default: keep each transaction well below. */
+const MAX_BATCH_BYTES = 512 * 1024;
+
+function splitBatches(plan: PlannedWrite[], batchSize: number): PlannedWrite[][] {
+  const batches: PlannedWrite[][] = [];
+  let current: PlannedWrite[] = [];
+  let bytes = 0;
+  for (const w of plan) {
+    const size = batchSize > 1 && w.put ? JSON.stringify(w.put.value).length * 2 + w.key.length : w.key.length;
+    if (current.length > 0 && (current.length >= batchSize || bytes + size > MAX_BATCH_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(w);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
 export class Reconciler {
   private readonly store: ReconcilerStore;
   private readonly logger: Logger;
@@ -260,8 +281,7 @@ export class Reconciler {
       if (w) plan.push(w);
     }
     const batchSize = this.store.writeBatch ? this.batchSize : 1;
-    const batches: PlannedWrite[][] = [];
-    for (let i = 0; i < plan.length; i += batchSize) batches.push(plan.slice(i, i + batchSize));
+    const batches = splitBatches(plan, batchSize);
     let next = 0;
     let writes = 0;
     let failure: unknown = null;

@@ -58,6 +58,8 @@ export class MemoryStore implements ReconcilerStore {
   }
 
   batches = 0;
+  /** Largest transaction seen, in bytes of keys and values. */
+  maxBatchBytes = 0;
   /** Present unless constructed with `{ batches: false }`. */
   writeBatch?: (writes: BatchWrite[]) => Promise<WriteResult>;
 
@@ -72,14 +74,17 @@ export class MemoryStore implements ReconcilerStore {
     const ok = writes.every((w) => w.expectModRevision === String(this.data.get(w.key)?.modRevision ?? 0));
     if (!ok) return Promise.resolve({ succeeded: false, revision: String(this.revision) });
     const rev = ++this.revision;
+    let bytes = 0;
     for (const w of writes) {
       this.writes.push({ op: w.put ? 'put' : 'delete', key: w.key, expect: w.expectModRevision, ok: true });
       if (!w.put) this.data.delete(w.key);
       else {
         const text = JSON.stringify(w.put.schema.parse(w.put.value), null, 2);
+        bytes += w.key.length + text.length;
         this.data.set(w.key, { value: text, modRevision: rev, createRevision: this.data.get(w.key)?.createRevision ?? rev });
       }
     }
+    this.maxBatchBytes = Math.max(this.maxBatchBytes, bytes);
     return Promise.resolve({ succeeded: true, revision: String(rev) });
   }
 
