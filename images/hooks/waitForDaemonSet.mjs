@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { pathToFileURL } from 'node:url';
 
-const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+// Overridable for a local test against a fake API server.
+const SA_DIR = process.env.SERVICEACCOUNT_DIR ?? '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /**
  * Progress of a DaemonSet rollout as reported in its status.
