@@ -74,13 +74,20 @@ export function loadYamlFile(file: string): Record<string, unknown> {
   return v;
 }
 
+const validators = new Map<string, (values: unknown) => ErrorObject[]>();
+
+/** The chart's values.schema.json compiled with ajv (draft-07, as Helm reads it); cached per chart. */
 export function schemaValidator(chartDir: string): (values: unknown) => ErrorObject[] {
+  const cached = validators.get(chartDir);
+  if (cached) return cached;
   const schema = JSON.parse(
     readFileSync(path.join(chartDir, 'values.schema.json'), 'utf8'),
   ) as object;
   const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
   const validate = ajv.compile(schema);
-  return (values) => (validate(values) ? [] : [...(validate.errors ?? [])]);
+  const check = (values: unknown) => (validate(values) ? [] : [...(validate.errors ?? [])]);
+  validators.set(chartDir, check);
+  return check;
 }
 
 /** Every template file (relative to templates/), sorted, as Helm reads them. */
