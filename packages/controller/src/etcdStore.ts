@@ -1,47 +1,17 @@
 /**
  * The reconciler's view of etcd: EtcdClient's typed CAS writes, batched CAS writes
  * (one transaction, one compare per key; etcd allows 128 ops per transaction by
- * default), and a paginated prefix list. A single range over 10,000 endpoints exceeds gRPC's default 4 MiB
- * message limit, so lists are read in pages of keys (each page starting after the
- * last key of the previous one). Pages are not pinned to one revision: the
- * reconciler's compare-and-swap writes make a slightly torn list harmless.
+ * default), and the datastore's paginated prefix list.
  */
 import { describeZodError, type EtcdClient, type Revision, type SyncUpdate, type WriteResult } from '@palisade/datastore';
 import { PalisadeError, errorMessage } from '@palisade/common';
 import type { BatchWrite, ReconcilerStore } from './reconciler.js';
 
-const PAGE_SIZE = 1000;
-
-function prefixEnd(prefix: string): Buffer {
-  const end = Buffer.from(prefix);
-  end[end.length - 1] = (end[end.length - 1] ?? 0) + 1;
-  return end;
-}
-
-export function etcdStore(client: EtcdClient, pageSize = PAGE_SIZE): ReconcilerStore {
+export function etcdStore(client: EtcdClient): ReconcilerStore {
   return {
-    async listRaw(prefix: string): Promise<{ items: SyncUpdate[]; revision: Revision }> {
-      const items: SyncUpdate[] = [];
-      const end = prefixEnd(prefix);
-      let start = Buffer.from(prefix);
-      let revision: Revision = '0';
-      for (;;) {
-        let res;
-        try {
-          res = await client.raw.getAll().inRange({ start, end }).limit(pageSize).exec();
-        } catch (err) {
-          throw new PalisadeError('UNAVAILABLE', `etcd list ${prefix} failed: ${errorMessage(err)}`, {
-            cause: err,
-            fields: { key: prefix },
-          });
-        }
-        if (revision === '0') revision = res.header.revision;
-        for (const kv of res.kvs)
-          items.push({ key: kv.key.toString(), value: kv.value.toString(), modRevision: kv.mod_revision });
-        const last = res.kvs.at(-1);
-        if (!res.more || !last) return { items, revision };
-        start = Buffer.concat([last.key, Buffer.from([0])]);
-      }
+    listRaw(prefix: string): Promise<{ items: SyncUpdate[]; revision: Revision }> {
+      // Paginated and pinned to one revision by the datastore.
+      return client.listRaw(prefix);
     },
     async writeBatch(writes: BatchWrite[]): Promise<WriteResult> {
       const first = writes[0];

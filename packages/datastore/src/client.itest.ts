@@ -171,3 +171,23 @@ describe('EtcdClient errors', () => {
     }
   });
 });
+
+describe('EtcdClient large lists', () => {
+  it('lists more than one gRPC message worth of keys as one snapshot', async () => {
+    // 2,500 values of ~3 KiB: ~7.5 MiB, beyond gRPC's 4 MiB default message size.
+    const pad = 'x'.repeat(3000);
+    for (let i = 0; i < 2500; i += 250) {
+      await Promise.all(
+        Array.from({ length: 250 }, (_, k) => client.putRaw(`/t/big/${String(i + k).padStart(5, '0')}`, JSON.stringify({ pad, n: i + k }))),
+      );
+    }
+    const before = await client.revision();
+    const list = await client.listRaw('/t/big/');
+    expect(list.items).toHaveLength(2500);
+    expect(new Set(list.items.map((i) => i.key)).size).toBe(2500);
+    expect(BigInt(list.revision)).toBeGreaterThanOrEqual(BigInt(before));
+    const typed = await client.list('/t/big/', z.object({ pad: z.string(), n: z.number() }));
+    expect(typed.items).toHaveLength(2500);
+    expect(typed.invalid).toEqual([]);
+  });
+});

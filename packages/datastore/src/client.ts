@@ -26,6 +26,9 @@ export type { LeaseHandle } from './lease.js';
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
+/** Keys per list page: ~1,000 endpoints are well under gRPC's 4 MiB message limit. */
+const LIST_PAGE_SIZE = 1000;
+
 function readPem(file: string | undefined, what: string): Buffer | undefined {
   if (!file) return undefined;
   try {
@@ -142,21 +145,58 @@ export class EtcdClient {
     return kv ? { value: kv.value.toString(), modRevision: kv.mod_revision } : null;
   }
 
+  /**
+   * Reads every key under `prefix` in pages, all pinned to the revision of the first
+   * page, so the result is one consistent snapshot (the syncer watches from it) and no
+   * single gRPC message outgrows the 4 MiB default however large the cluster is. If
+   * the pinned revision is compacted mid-way, the whole list starts over.
+   */
+  private async rangeAll(prefix: string): Promise<{ kvs: IKeyValue[]; revision: Revision }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.call('list', () => this.rangePages(prefix));
+      } catch (err) {
+        if (attempt >= 3 || !/compacted/i.test(String((err as Error).message))) throw err;
+      }
+    }
+  }
+
+  private async rangePages(prefix: string): Promise<{ kvs: IKeyValue[]; revision: Revision }> {
+    const end = Buffer.from(prefix);
+    end[end.length - 1] = (end[end.length - 1] ?? 0) + 1;
+    let start = Buffer.from(prefix);
+    let revision: Revision | undefined;
+    const kvs: IKeyValue[] = [];
+    for (;;) {
+      const res = await this.raw.kv.range({
+        key: start,
+        range_end: end,
+        limit: String(LIST_PAGE_SIZE),
+        ...(revision === undefined ? {} : { revision }),
+      });
+      revision ??= res.header.revision;
+      kvs.push(...res.kvs);
+      const last = res.kvs.at(-1);
+      if (!res.more || !last) return { kvs, revision };
+      start = Buffer.concat([last.key, Buffer.from([0])]);
+    }
+  }
+
   async listRaw(prefix: string): Promise<{ items: SyncUpdate[]; revision: Revision }> {
-    const res = await this.call('list', () => this.raw.getAll().prefix(prefix).exec());
+    const res = await this.rangeAll(prefix);
     return {
       items: res.kvs.map((kv) => ({
         key: kv.key.toString(),
         value: kv.value.toString(),
         modRevision: kv.mod_revision,
       })),
-      revision: res.header.revision,
+      revision: res.revision,
     };
   }
 
   async list<T>(prefix: string, schema: Schema<T>): Promise<ListResult<T>> {
-    const res = await this.call('list', () => this.raw.getAll().prefix(prefix).exec());
-    const out: ListResult<T> = { items: [], invalid: [], revision: res.header.revision };
+    const res = await this.rangeAll(prefix);
+    const out: ListResult<T> = { items: [], invalid: [], revision: res.revision };
     for (const kv of res.kvs) {
       try {
         out.items.push(toStored(kv, schema));
