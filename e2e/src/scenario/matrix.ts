@@ -14,7 +14,8 @@ export interface MatrixResult {
 
 /**
  * Probes every checked cell once, all in parallel. A cell succeeds only if every IP of
- * the server (both families on dual-stack clusters) is reachable. The diagonal is not
+ * the server (both families on dual-stack clusters) is reachable, so IPv6 must behave
+ * exactly like IPv4 — except where `firstIpOnly` is set. The diagonal is not
  * probed: traffic to a pod's own IP never leaves the pod.
  */
 export async function probeMatrix(opts: {
@@ -24,6 +25,8 @@ export async function probeMatrix(opts: {
   port: number;
   protocol: 'TCP' | 'UDP';
   timeoutMs: number;
+  /** Probe only each server's first (IPv4) address. */
+  firstIpOnly?: boolean;
 }): Promise<MatrixResult> {
   const { cluster, order } = opts;
   const n = order.length;
@@ -42,7 +45,8 @@ export async function probeMatrix(opts: {
       const server = cluster.pods.get(order[j]!)!;
       jobs.push(
         (async () => {
-          const results = await Promise.all(server.net.ips.map((ip) => client.client.probe(ip, opts.port, opts.protocol, opts.timeoutMs)));
+          const ips = opts.firstIpOnly ? server.net.ips.slice(0, 1) : server.net.ips;
+          const results = await Promise.all(ips.map((ip) => client.client.probe(ip, opts.port, opts.protocol, opts.timeoutMs)));
           observed[i]![j] = results.every((r) => r.ok) ? '1' : '0';
           const errs = results.filter((r) => !r.ok).map((r) => r.err ?? 'failed');
           if (errs.length > 0) details.set(`${i},${j}`, errs.join(','));
