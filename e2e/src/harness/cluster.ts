@@ -6,7 +6,6 @@
  * crashed run's leftovers are removed by the next start.
  */
 import { mkdir, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -53,7 +52,6 @@ export class Cluster {
   readonly pods = new Map<string, Pod>();
   readonly agents = new Map<string, Managed>();
   private relays: Managed[] = [];
-  private etcdSocket: net.Server | null = null;
   controller: Managed | null = null;
   /** Namespaces the current scenario uses (the runner resets them between scenarios). */
   usedNamespaces = new Set<string>();
@@ -102,19 +100,13 @@ export class Cluster {
   /** Unix socket → etcd, so relays inside node namespaces can reach it. */
   private async startEtcdSocket(): Promise<void> {
     const target = new URL(this.etcd.endpoints[0]!);
-    this.etcdSocket = net.createServer((client) => {
-      const up = net.connect(Number(target.port), target.hostname);
-      client.pipe(up).pipe(client);
-      const close = (): void => {
-        client.destroy();
-        up.destroy();
-      };
-      client.on('error', close);
-      up.on('error', close);
-      client.on('close', close);
-      up.on('close', close);
-    });
-    await new Promise<void>((resolve) => this.etcdSocket!.listen(path.join(this.runDir, 'etcd.sock'), resolve));
+    const relay = startProcess({ name: 'relay-etcd', cmd: process.execPath, args: [RELAY, `unix:${this.etcdSocketPath}`, `tcp:${target.hostname}:${target.port}`] });
+    await relay.waitFor(/ready/, 10_000);
+    this.relays.push(relay);
+  }
+
+  private get etcdSocketPath(): string {
+    return path.join(this.runDir, 'etcd.sock');
   }
 
   startController(extraArgs: string[] = []): void {
@@ -140,7 +132,7 @@ export class Cluster {
     const before = this.topology.nodes.length;
     await this.topology.ensureNodes(count);
     for (const node of this.topology.nodes.slice(before)) {
-      const relay = startProcess({ name: `relay-${node.name}`, cmd: 'ip', args: ['netns', 'exec', node.netns, process.execPath, RELAY, '2379', path.join(this.runDir, 'etcd.sock')] });
+      const relay = startProcess({ name: `relay-${node.name}`, cmd: 'ip', args: ['netns', 'exec', node.netns, process.execPath, RELAY, 'tcp:127.0.0.1:2379', `unix:${this.etcdSocketPath}`] });
       await relay.waitFor(/ready/, 10_000);
       this.relays.push(relay);
       this.startAgent(node.name);
@@ -208,7 +200,6 @@ export class Cluster {
     await Promise.all([...this.agents.values()].map((a) => a.stop()));
     await this.controller?.stop();
     await Promise.all(this.relays.map((r) => r.stop()));
-    this.etcdSocket?.close();
     await this.etcdClient.close().catch(() => {});
     await this.kubeApi?.stop();
     await this.topology.destroy();

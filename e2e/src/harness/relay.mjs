@@ -1,10 +1,22 @@
-// Listens on 127.0.0.1:<port> inside a node's network namespace and forwards each
-// connection to a unix socket in the harness's namespace, so agents running inside
-// their node namespace reach the test etcd without touching the host network.
-// Usage: node relay.mjs <listen-port> <unix-socket-path>
+// A byte relay between two sockets, for crossing network namespaces: unix sockets are
+// not tied to a namespace, so etcd (host loopback) reaches agents inside node
+// namespaces through host `tcp → unix` in the harness and `unix → tcp` relays:
+//   node relay.mjs tcp:127.0.0.1:2379 unix:/tmp/run/etcd.sock   (inside a node netns)
+//   node relay.mjs unix:/tmp/run/etcd.sock tcp:127.0.0.1:40123  (in the harness's netns)
+import fs from 'node:fs';
 import net from 'node:net';
 
-const [port, target] = process.argv.slice(2);
+function parse(spec) {
+  if (spec.startsWith('unix:')) return { path: spec.slice(5) };
+  const m = /^tcp:(.+):(\d+)$/.exec(spec);
+  if (!m) throw new Error(`bad socket spec ${spec}: want unix:<path> or tcp:<host>:<port>`);
+  return { host: m[1], port: Number(m[2]) };
+}
+
+const [listenSpec, targetSpec] = process.argv.slice(2);
+const listen = parse(listenSpec);
+const target = parse(targetSpec);
+if (listen.path) fs.rmSync(listen.path, { force: true });
 const server = net.createServer((client) => {
   const upstream = net.connect(target);
   client.pipe(upstream).pipe(client);
@@ -12,10 +24,10 @@ const server = net.createServer((client) => {
     client.destroy();
     upstream.destroy();
   };
-  client.on('error', close);
-  upstream.on('error', close);
-  client.on('close', close);
-  upstream.on('close', close);
+  for (const s of [client, upstream]) {
+    s.on('error', close);
+    s.on('close', close);
+  }
 });
-server.listen(Number(port), '127.0.0.1', () => process.stdout.write('ready\n'));
+server.listen(listen, () => process.stdout.write('ready\n'));
 process.on('SIGTERM', () => process.exit(0));

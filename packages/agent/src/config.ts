@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { EtcdConnectionOptions } from '@palisade/datastore';
-import { PalisadeError, type LogFormat, type LogLevel } from '@palisade/common';
+import { PalisadeError, type LogFormat, type LogLevel, parseArgvWithEnv } from '@palisade/common';
 import { DNS_SUBDOMAIN } from '@palisade/model';
 
 export type IptablesBackend = 'auto' | 'nft' | 'legacy';
@@ -217,17 +217,8 @@ export function parseConfig(
   argv: string[],
   env: Record<string, string | undefined> = process.env,
 ): AgentConfig {
-  const saved = process.env;
   const program = buildProgram();
-  try {
-    // commander reads env fallbacks from process.env; give it the env we were handed.
-    process.env = env;
-    program.parse(argv, { from: 'user' });
-  } catch (err) {
-    throw new PalisadeError('INVALID_INPUT', (err as Error).message, { cause: err });
-  } finally {
-    process.env = saved;
-  }
+  parseArgvWithEnv(program, argv, env);
   const o = program.opts<RawOpts>();
   const cleanup = o.cleanup === true || o.cleanup === 'true' || o.cleanup === '1';
   if (!o.nodeName)

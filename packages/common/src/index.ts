@@ -2,3 +2,4 @@ export { PalisadeError, isPalisadeError, errorMessage, type ErrorCode } from '@p
 export * from './logger.js';
 export * from './backoff.js';
 export * from './httpServer.js';
+export * from './argv.js';

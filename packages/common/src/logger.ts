@@ -39,5 +39,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 
 /** A logger that drops everything; for unit tests and library defaults. */
 export function silentLogger(): Logger {
-  return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
+  return winston.createLogger({
+    silent: true,
+    transports: [new winston.transports.Console({ silent: true })],
+  });
 }

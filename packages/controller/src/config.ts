@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { PalisadeError, type LogFormat, type LogLevel } from '@palisade/common';
+import { PalisadeError, type LogFormat, type LogLevel, parseArgvWithEnv } from '@palisade/common';
 import { ETCD_ENV, parseEndpoints, type EtcdConnectionOptions } from '@palisade/datastore';
 
 export interface ControllerConfig {
@@ -33,7 +33,10 @@ export const DEFAULTS = {
 /** `250ms`, `2s`, `1m`; a bare number is seconds. */
 export function parseDuration(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (!m) throw new InvalidArgumentError(`expected a duration such as 500ms, 15s or 1m, got ${JSON.stringify(text)}`);
+  if (!m)
+    throw new InvalidArgumentError(
+      `expected a duration such as 500ms, 15s or 1m, got ${JSON.stringify(text)}`,
+    );
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
   return Math.round(unit === 'm' ? n * 60_000 : unit === 's' ? n * 1000 : n);
@@ -43,12 +46,15 @@ function intArg(min: number, max: number) {
   return (text: string): number => {
     const n = Number(text);
     if (!Number.isInteger(n) || n < min || n > max)
-      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+      throw new InvalidArgumentError(
+        `expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`,
+      );
     return n;
   };
 }
 
-const opt = (flags: string, description: string, env: string): Option => new Option(flags, description).env(env);
+const opt = (flags: string, description: string, env: string): Option =>
+  new Option(flags, description).env(env);
 
 export function defaultId(): string {
   return `${os.hostname()}-${process.pid}`;
@@ -57,21 +63,79 @@ export function defaultId(): string {
 /** The commander program (also prints --help). Parsing does not exit: errors throw. */
 export function buildProgram(): Command {
   return new Command('palisade-controller')
-    .description('Palisade policy controller: translates NetworkPolicies, Pods and Namespaces into the model in etcd')
-    .addOption(opt('--kubeconfig <file>', 'kubeconfig file (default: in-cluster config, else ~/.kube/config)', 'KUBECONFIG'))
-    .addOption(opt('--etcd-endpoints <urls>', 'comma-separated etcd URLs', ETCD_ENV.endpoints).default(DEFAULTS.etcdEndpoints))
+    .description(
+      'Palisade policy controller: translates NetworkPolicies, Pods and Namespaces into the model in etcd',
+    )
+    .addOption(
+      opt(
+        '--kubeconfig <file>',
+        'kubeconfig file (default: in-cluster config, else ~/.kube/config)',
+        'KUBECONFIG',
+      ),
+    )
+    .addOption(
+      opt('--etcd-endpoints <urls>', 'comma-separated etcd URLs', ETCD_ENV.endpoints).default(
+        DEFAULTS.etcdEndpoints,
+      ),
+    )
     .addOption(opt('--etcd-ca-file <file>', 'CA bundle for etcd TLS', ETCD_ENV.caFile))
     .addOption(opt('--etcd-cert-file <file>', 'client certificate for etcd', ETCD_ENV.certFile))
     .addOption(opt('--etcd-key-file <file>', 'client key for etcd', ETCD_ENV.keyFile))
     .addOption(opt('--etcd-username <user>', 'etcd user', ETCD_ENV.username))
     .addOption(opt('--etcd-password <password>', 'etcd password', ETCD_ENV.password))
-    .addOption(opt('--metrics-port <port>', '/metrics, /livez, /readyz port (0 = any free port, logged)', 'PALISADE_METRICS_PORT').argParser(intArg(0, 65535)).default(DEFAULTS.metricsPort))
-    .addOption(opt('--metrics-host <addr>', 'address the metrics server listens on', 'PALISADE_METRICS_HOST').default(DEFAULTS.metricsHost))
-    .addOption(opt('--log-level <level>', 'error|warn|info|debug', 'PALISADE_LOG_LEVEL').choices(['error', 'warn', 'info', 'debug']).default(DEFAULTS.logLevel))
-    .addOption(opt('--log-format <format>', 'json|text (default: text on a terminal, else json)', 'PALISADE_LOG_FORMAT').choices(['json', 'text']))
-    .addOption(opt('--resync-interval <duration>', 'period of the full reconcile against etcd', 'PALISADE_RESYNC_INTERVAL').argParser(parseDuration).default(parseDuration(DEFAULTS.resyncInterval), DEFAULTS.resyncInterval))
-    .addOption(opt('--lease-ttl <duration>', 'leader lease TTL: a standby takes over within about this long', 'PALISADE_LEASE_TTL').argParser(parseDuration).default(parseDuration(DEFAULTS.leaseTtl), DEFAULTS.leaseTtl))
-    .addOption(opt('--id <id>', 'this controller\'s identity in leader election (default: <hostname>-<pid>)', 'PALISADE_CONTROLLER_ID'))
+    .addOption(
+      opt(
+        '--metrics-port <port>',
+        '/metrics, /livez, /readyz port (0 = any free port, logged)',
+        'PALISADE_METRICS_PORT',
+      )
+        .argParser(intArg(0, 65535))
+        .default(DEFAULTS.metricsPort),
+    )
+    .addOption(
+      opt(
+        '--metrics-host <addr>',
+        'address the metrics server listens on',
+        'PALISADE_METRICS_HOST',
+      ).default(DEFAULTS.metricsHost),
+    )
+    .addOption(
+      opt('--log-level <level>', 'error|warn|info|debug', 'PALISADE_LOG_LEVEL')
+        .choices(['error', 'warn', 'info', 'debug'])
+        .default(DEFAULTS.logLevel),
+    )
+    .addOption(
+      opt(
+        '--log-format <format>',
+        'json|text (default: text on a terminal, else json)',
+        'PALISADE_LOG_FORMAT',
+      ).choices(['json', 'text']),
+    )
+    .addOption(
+      opt(
+        '--resync-interval <duration>',
+        'period of the full reconcile against etcd',
+        'PALISADE_RESYNC_INTERVAL',
+      )
+        .argParser(parseDuration)
+        .default(parseDuration(DEFAULTS.resyncInterval), DEFAULTS.resyncInterval),
+    )
+    .addOption(
+      opt(
+        '--lease-ttl <duration>',
+        'leader lease TTL: a standby takes over within about this long',
+        'PALISADE_LEASE_TTL',
+      )
+        .argParser(parseDuration)
+        .default(parseDuration(DEFAULTS.leaseTtl), DEFAULTS.leaseTtl),
+    )
+    .addOption(
+      opt(
+        '--id <id>',
+        "this controller's identity in leader election (default: <hostname>-<pid>)",
+        'PALISADE_CONTROLLER_ID',
+      ),
+    )
     .exitOverride()
     .configureOutput({ writeErr: () => undefined });
 }
@@ -94,18 +158,12 @@ interface RawOpts {
 }
 
 /** Parses argv (without node/script) and env; throws PalisadeError('INVALID_INPUT'). */
-export function parseConfig(argv: string[], env: Record<string, string | undefined> = process.env): ControllerConfig {
-  const saved = process.env;
+export function parseConfig(
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+): ControllerConfig {
   const program = buildProgram();
-  try {
-    // commander reads env fallbacks from process.env; give it the env we were handed.
-    process.env = env;
-    program.parse(argv, { from: 'user' });
-  } catch (err) {
-    throw new PalisadeError('INVALID_INPUT', (err as Error).message, { cause: err });
-  } finally {
-    process.env = saved;
-  }
+  parseArgvWithEnv(program, argv, env);
   const o = program.opts<RawOpts>();
   const endpoints = parseEndpoints(o.etcdEndpoints);
   if (endpoints.length === 0) throw new PalisadeError('INVALID_INPUT', 'no etcd endpoints');
@@ -115,9 +173,13 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   if (o.etcdKeyFile) etcd.keyFile = o.etcdKeyFile;
   if (o.etcdUsername) etcd.username = o.etcdUsername;
   if (o.etcdPassword) etcd.password = o.etcdPassword;
-  if (o.resyncInterval < 1000) throw new PalisadeError('INVALID_INPUT', '--resync-interval must be at least 1s');
+  if (o.resyncInterval < 1000)
+    throw new PalisadeError('INVALID_INPUT', '--resync-interval must be at least 1s');
   if (o.leaseTtl < 2000 || o.leaseTtl % 1000 !== 0)
-    throw new PalisadeError('INVALID_INPUT', '--lease-ttl must be a whole number of seconds, at least 2s');
+    throw new PalisadeError(
+      'INVALID_INPUT',
+      '--lease-ttl must be a whole number of seconds, at least 2s',
+    );
   return {
     kubeconfig: o.kubeconfig ? o.kubeconfig : null,
     etcd,
