@@ -24,13 +24,17 @@ for (const port of ports) {
   }
 }
 
-function probeTcp(host, port, timeoutMs) {
+// `reset` ends the connection with RST instead of FIN, so back-to-back connections
+// (the benchmark's connection rate) do not pile up TIME_WAIT sockets and run the
+// client out of ephemeral ports.
+function probeTcp(host, port, timeoutMs, reset = false) {
   return new Promise((resolve) => {
     const s = net.connect({ host, port });
     const t = setTimeout(() => finish(false, 'timeout'), timeoutMs);
     function finish(ok, err) {
       clearTimeout(t);
-      s.destroy();
+      if (ok && reset) s.resetAndDestroy();
+      else s.destroy();
       resolve({ ok, err });
     }
     s.once('connect', () => finish(true));
@@ -66,7 +70,7 @@ async function connectRate(host, port, timeoutMs, req) {
   let failed = 0;
   async function worker() {
     while (Date.now() < until) {
-      const r = await probeTcp(host, port, timeoutMs);
+      const r = await probeTcp(host, port, timeoutMs, true);
       if (r.ok) ok++;
       else failed++;
     }
@@ -88,8 +92,11 @@ const control = net.createServer((conn) => {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
       const req = JSON.parse(line);
-      const fn = req.op === 'rate' ? connectRate : req.protocol === 'UDP' ? probeUdp : probeTcp;
-      fn(req.host, req.port, req.timeoutMs, req).then((res) => {
+      const work =
+        req.op === 'rate'
+          ? connectRate(req.host, req.port, req.timeoutMs, req)
+          : (req.protocol === 'UDP' ? probeUdp : probeTcp)(req.host, req.port, req.timeoutMs);
+      work.then((res) => {
         if (!conn.destroyed) conn.write(JSON.stringify({ id: req.id, ...res }) + '\n');
       });
     }
