@@ -59,7 +59,7 @@ describe('parseConfig', () => {
 
 describe('parseDuration', () => {
   it.each([
-    ['250', 250],
+    ['250', 250_000],
     ['20ms', 20],
     ['1.5s', 1500],
     ['2m', 120_000],

@@ -5,7 +5,13 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { EtcdConnectionOptions } from '@palisade/datastore';
-import { PalisadeError, type LogFormat, type LogLevel, parseArgvWithEnv } from '@palisade/common';
+import {
+  PalisadeError,
+  type LogFormat,
+  type LogLevel,
+  parseArgvWithEnv,
+  parseDurationMs,
+} from '@palisade/common';
 import { DNS_SUBDOMAIN } from '@palisade/model';
 
 export type IptablesBackend = 'auto' | 'nft' | 'legacy';
@@ -44,16 +50,14 @@ export const DEFAULTS = {
   blockedLogPerSecond: 20,
 } as const;
 
-/** `250`, `250ms`, `2s`, `1m` → milliseconds. */
+/** `250ms`, `2s`, `1m` → milliseconds; a bare number is seconds (as in every Palisade command). */
 export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (!m)
+  const ms = parseDurationMs(text);
+  if (ms === null)
     throw new InvalidArgumentError(
       `expected a duration such as 500ms, 2s or 1m, got ${JSON.stringify(text)}`,
     );
-  const n = Number(m[1]);
-  const unit = m[2] ?? 'ms';
-  return Math.round(unit === 'm' ? n * 60_000 : unit === 's' ? n * 1000 : n);
+  return ms;
 }
 
 function intArg(min: number, max: number) {

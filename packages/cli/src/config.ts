@@ -6,6 +6,7 @@
  *   4. the default (endpoint http://127.0.0.1:2379, no TLS, no auth)
  * A missing default config file is fine; a missing file that was named explicitly is not.
  */
+import { parseDurationMs } from '@palisade/common';
 import path from 'node:path';
 import { PalisadeError, errorMessage } from '@palisade/model';
 import { DEFAULT_ETCD_ENDPOINTS, ETCD_ENV, parseEndpoints } from '@palisade/datastore';
@@ -58,21 +59,32 @@ export function parseConfigFile(text: string, file: string): FileConfig {
     throw usage(`config file ${file}: ${errorMessage(err)}`, { file });
   }
   if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw usage(`config file ${file}: expected a mapping`, { file });
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw usage(`config file ${file}: expected a mapping`, { file });
   const top = doc as Record<string, unknown>;
   for (const k of Object.keys(top))
-    if (k !== 'etcd') throw usage(`config file ${file}: unknown key ${JSON.stringify(k)} (expected "etcd")`, { file });
+    if (k !== 'etcd')
+      throw usage(`config file ${file}: unknown key ${JSON.stringify(k)} (expected "etcd")`, {
+        file,
+      });
   const etcd = top.etcd ?? {};
   if (typeof etcd !== 'object' || etcd === null || Array.isArray(etcd))
     throw usage(`config file ${file}: "etcd" must be a mapping`, { file });
   const out: FileConfig = {};
-  const fileKeys = new Map(Object.entries(SETTINGS).map(([s, v]) => [v.file as string, s as Setting]));
+  const fileKeys = new Map(
+    Object.entries(SETTINGS).map(([s, v]) => [v.file as string, s as Setting]),
+  );
   for (const [k, v] of Object.entries(etcd as Record<string, unknown>)) {
     const setting = fileKeys.get(k);
     if (!setting) throw usage(`config file ${file}: unknown key "etcd.${k}"`, { file });
-    if (setting === 'endpoints' && Array.isArray(v) && v.every((e) => typeof e === 'string')) out.endpoints = v.join(',');
+    if (setting === 'endpoints' && Array.isArray(v) && v.every((e) => typeof e === 'string'))
+      out.endpoints = v.join(',');
     else if (typeof v === 'string') out[setting] = v;
-    else throw usage(`config file ${file}: "etcd.${k}" must be a string${setting === 'endpoints' ? ' or a list of strings' : ''}`, { file });
+    else
+      throw usage(
+        `config file ${file}: "etcd.${k}" must be a string${setting === 'endpoints' ? ' or a list of strings' : ''}`,
+        { file },
+      );
   }
   return out;
 }
@@ -90,10 +102,10 @@ function splitEndpoints(text: string, source: string): string[] {
 }
 
 function parseDuration(text: string, what: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (!m?.[1]) throw usage(`${what}: invalid duration ${JSON.stringify(text)} (e.g. 500ms, 5s, 1m)`);
-  const n = Number(m[1]);
-  return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
+  const ms = parseDurationMs(text);
+  if (ms === null)
+    throw usage(`${what}: invalid duration ${JSON.stringify(text)} (e.g. 500ms, 5s, 1m)`);
+  return ms;
 }
 export { parseDuration };
 
@@ -107,26 +119,35 @@ export function resolveConfig(flags: GlobalFlags, ctx: ConfigEnv): ResolvedConfi
   const explicit = flags.config ?? ctx.env.PALISADE_CONFIG;
   const file = explicit ?? path.join(ctx.homeDir, '.palisade', 'config.yaml');
   const text = ctx.readFile(file);
-  if (text === null && explicit !== undefined) throw usage(`config file ${explicit} not found`, { file: explicit });
+  if (text === null && explicit !== undefined)
+    throw usage(`config file ${explicit} not found`, { file: explicit });
   const fromFile = text === null ? {} : parseConfigFile(text, file);
 
   const pick = (s: Setting): { value: string; source: string } | undefined => {
     const def = SETTINGS[s];
     const flag = flags[def.flag];
-    if (flag !== undefined) return { value: flag, source: `--${def.flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` };
+    if (flag !== undefined)
+      return {
+        value: flag,
+        source: `--${def.flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+      };
     const env = ctx.env[def.env];
     if (env !== undefined && env !== '') return { value: env, source: `$${def.env}` };
     const f = fromFile[s];
     return f === undefined ? undefined : { value: f, source: `${file} etcd.${def.file}` };
   };
   const ep = pick('endpoints');
-  const etcd: EtcdConnectionOptions = { endpoints: ep ? splitEndpoints(ep.value, ep.source) : [DEFAULT_ENDPOINT] };
+  const etcd: EtcdConnectionOptions = {
+    endpoints: ep ? splitEndpoints(ep.value, ep.source) : [DEFAULT_ENDPOINT],
+  };
   for (const s of ['caFile', 'certFile', 'keyFile', 'username', 'password'] as const) {
     const v = pick(s);
     if (v !== undefined) etcd[s] = v.value;
   }
   const envTimeout = ctx.env[ETCD_ENV.requestTimeoutMs];
-  if (flags.requestTimeout !== undefined) etcd.requestTimeoutMs = parseDuration(flags.requestTimeout, '--request-timeout');
-  else if (envTimeout !== undefined && envTimeout !== '') etcd.requestTimeoutMs = parseDuration(`${envTimeout}ms`, `$${ETCD_ENV.requestTimeoutMs}`);
+  if (flags.requestTimeout !== undefined)
+    etcd.requestTimeoutMs = parseDuration(flags.requestTimeout, '--request-timeout');
+  else if (envTimeout !== undefined && envTimeout !== '')
+    etcd.requestTimeoutMs = parseDuration(`${envTimeout}ms`, `$${ETCD_ENV.requestTimeoutMs}`);
   return { etcd, configFile: text === null ? null : file };
 }

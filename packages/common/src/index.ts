@@ -3,3 +3,4 @@ export * from './logger.js';
 export * from './backoff.js';
 export * from './httpServer.js';
 export * from './argv.js';
+export * from './duration.js';
