@@ -38,6 +38,21 @@ function isNotFound(err: unknown): boolean {
   return (err as { code?: number }).code === 404;
 }
 
+/** Polls `read` until it answers 404, so a deleted name can be reused right away. */
+async function waitGone(what: string, read: () => Promise<unknown>, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await read();
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    if (Date.now() > until) throw new Error(`${what} still exists ${timeoutMs} ms after its deletion`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export class KubeClient {
   readonly core: k8s.CoreV1Api;
   readonly net: k8s.NetworkingV1Api;
@@ -64,12 +79,14 @@ export class KubeClient {
     await this.ensureNamespace(name, labels);
   }
 
+  /** Deletes and waits until it is gone (a real API server finalizes namespaces asynchronously). */
   async deleteNamespace(name: string): Promise<void> {
     try {
       await this.core.deleteNamespace({ name });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+    await waitGone(`namespace ${name}`, () => this.core.readNamespace({ name }));
   }
 
   async createPod(p: PodSpecInput): Promise<void> {
@@ -106,6 +123,7 @@ export class KubeClient {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+    await waitGone(`pod ${namespace}/${name}`, () => this.core.readNamespacedPod({ name, namespace }));
   }
 
   async applyNetworkPolicy(manifest: NetworkPolicyManifest): Promise<void> {
