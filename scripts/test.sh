@@ -11,4 +11,9 @@ step unit;        pnpm -s vitest run --project unit
 step integration; pnpm -s vitest run --project integration
 step "e2e scenarios"
 # Components run from the build output (fast start-up); the shared examples live in e2e/scenarios/examples.
-PALISADE_E2E_DIST=1 pnpm -s e2e run e2e/scenarios
+# When the shared scenario examples sit beside the checkout (../shared), run them as well.
+extra=()
+if [ -d ../shared/scenarios/examples ] && ! diff -rq ../shared/scenarios/examples e2e/scenarios/examples >/dev/null 2>&1; then
+  extra+=(../shared/scenarios/examples)
+fi
+PALISADE_E2E_DIST=1 pnpm -s e2e run e2e/scenarios "${extra[@]}"
