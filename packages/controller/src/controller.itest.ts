@@ -6,6 +6,8 @@ import { startKubeApi, type KubeApi } from '@palisade/e2e/kube-api';
 import { EtcdClient } from '@palisade/datastore';
 import { startEtcd, type TestEtcd } from '@palisade/datastore/testing';
 import {
+  LAST_DELETE_KEY,
+  LastDeleteSchema,
   EndpointSchema,
   NamespaceSchema,
   PolicySchema,
@@ -29,7 +31,11 @@ beforeAll(async () => {
   [etcd, kube] = await Promise.all([startEtcd(), startKubeApi()]);
   client = EtcdClient.connect({ endpoints: etcd.endpoints });
   rest = new KubeRest(kube.url);
-  ctl = ControllerProcess.start({ kubeconfig: kube.kubeconfigPath, etcdEndpoints: etcd.endpoints, id: 'ctl-a' });
+  ctl = ControllerProcess.start({
+    kubeconfig: kube.kubeconfigPath,
+    etcdEndpoints: etcd.endpoints,
+    id: 'ctl-a',
+  });
   await ctl.waitForLog((l) => l.message === 'full reconcile done');
 });
 
@@ -48,7 +54,9 @@ describe('controller process', () => {
   });
 
   it('writes the bootstrap namespaces', async () => {
-    const ns = await waitFor('default namespace', () => client.get(namespaceKey('default'), NamespaceSchema));
+    const ns = await waitFor('default namespace', () =>
+      client.get(namespaceKey('default'), NamespaceSchema),
+    );
     expect(ns?.value.spec.labels).toEqual({ 'kubernetes.io/metadata.name': 'default' });
   });
 
@@ -72,7 +80,12 @@ describe('controller process', () => {
     await rest.createPod(makePod('web-1', 'apps', podIPs('10.1.0.5')));
     const key = endpointKey('node-1', 'apps', 'web-1');
     const created = await waitFor('endpoint', () => client.get(key, EndpointSchema));
-    expect(created.value.spec).toEqual({ node: 'node-1', ips: ['10.1.0.5'], labels: { app: 'web-1' }, ports: [] });
+    expect(created.value.spec).toEqual({
+      node: 'node-1',
+      ips: ['10.1.0.5'],
+      labels: { app: 'web-1' },
+      ports: [],
+    });
 
     await rest.setPodStatus(makePod('web-1', 'apps', podIPs('10.1.0.6', 'fd00::6')));
     const updated = await waitFor('IP change', async () => {
@@ -83,7 +96,10 @@ describe('controller process', () => {
     expect(updated.value.spec.ips).toEqual(['10.1.0.6', 'fd00::6']);
 
     await rest.updatePodLabels('apps', 'web-1', { app: 'web', tier: 'fe' });
-    await waitFor('labels', async () => (await client.get(key, EndpointSchema))?.value.spec.labels.tier === 'fe');
+    await waitFor(
+      'labels',
+      async () => (await client.get(key, EndpointSchema))?.value.spec.labels.tier === 'fe',
+    );
 
     // A pod without an IP has no endpoint.
     await rest.createPod(makePod('pending', 'apps', (p) => (p.status = { phase: 'Pending' })));
@@ -91,7 +107,9 @@ describe('controller process', () => {
     await rest.deletePod('apps', 'web-1');
     await waitFor('delete', async () => (await client.get(key, EndpointSchema)) === null);
     await rest.createPod(makePod('web-1', 'apps', onNode('node-2'), podIPs('10.2.0.5')));
-    await waitFor('recreated on node-2', () => client.get(endpointKey('node-2', 'apps', 'web-1'), EndpointSchema));
+    await waitFor('recreated on node-2', () =>
+      client.get(endpointKey('node-2', 'apps', 'web-1'), EndpointSchema),
+    );
     const all = await client.listRaw('/palisade/v1/endpoint/');
     expect(all.items.map((i) => i.key)).toEqual([endpointKey('node-2', 'apps', 'web-1')]);
   });
@@ -99,7 +117,10 @@ describe('controller process', () => {
   it('policies: create, update, delete', async () => {
     await rest.createNamespace(makeNamespace('pol'));
     const np = makeNetworkPolicy('allow-web', 'pol', (p) => {
-      p.spec = { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ ports: [{ port: 80 }], from: [{ podSelector: {} }] }] };
+      p.spec = {
+        podSelector: { matchLabels: { app: 'web' } },
+        ingress: [{ ports: [{ port: 80 }], from: [{ podSelector: {} }] }],
+      };
     });
     await rest.createPolicy(np);
     const key = policyKey('pol', 'allow-web');
@@ -108,7 +129,13 @@ describe('controller process', () => {
       order: 1000,
       selector: "app == 'web' && pal:namespace == 'pol'",
       types: ['Ingress'],
-      ingress: [{ action: 'Allow', ports: [{ protocol: 'TCP', port: 80 }], peers: [{ selector: "pal:namespace == 'pol'" }] }],
+      ingress: [
+        {
+          action: 'Allow',
+          ports: [{ protocol: 'TCP', port: 80 }],
+          peers: [{ selector: "pal:namespace == 'pol'" }],
+        },
+      ],
       egress: [],
     });
     np.spec!.ingress![0]!.ports = [{ port: 443 }];
@@ -118,8 +145,17 @@ describe('controller process', () => {
       return v?.value.spec.ingress[0]?.ports[0]?.port === 443 ? v : undefined;
     });
     expect(updated.createRevision).toBe(created.createRevision);
+    const beforeDelete = await client.revision();
     await rest.deletePolicy('pol', 'allow-web');
     await waitFor('delete', async () => (await client.get(key, PolicySchema)) === null);
-    expect(await ctl.metric('palisade_controller_etcd_writes_total', { kind: 'policy', op: 'delete' })).toBe(1);
+    expect(
+      await ctl.metric('palisade_controller_etcd_writes_total', { kind: 'policy', op: 'delete' }),
+    ).toBe(1);
+    // The deletion leaves no key; the marker records its revision for palisadectl status.
+    const marker = await waitFor('delete marker', async () => {
+      const m = await client.get(LAST_DELETE_KEY, LastDeleteSchema);
+      return m && BigInt(m.value.revision) > BigInt(beforeDelete) ? m : undefined;
+    });
+    expect(BigInt(marker.modRevision)).toBeGreaterThan(BigInt(marker.value.revision));
   });
 });

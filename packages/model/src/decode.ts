@@ -7,8 +7,8 @@ import type { z } from 'zod';
 import { PalisadeError } from './errors.js';
 import { parseKey } from './keys.js';
 import type { ParsedKey } from './keys.js';
-import { AgentStatusSchema, LeaderSchema } from './schema/agentStatus.js';
-import type { AgentStatus, Leader } from './schema/agentStatus.js';
+import { AgentStatusSchema, LastDeleteSchema, LeaderSchema } from './schema/agentStatus.js';
+import type { AgentStatus, LastDelete, Leader } from './schema/agentStatus.js';
 import { EndpointSchema } from './schema/endpoint.js';
 import type { Endpoint } from './schema/endpoint.js';
 import { NamespaceSchema } from './schema/namespace.js';
@@ -28,7 +28,8 @@ export type DecodedValue =
   | { ok: true; kind: 'namespace'; key: string; parsed: KeyOf<'namespace'>; value: Namespace }
   | { ok: true; kind: 'endpoint'; key: string; parsed: KeyOf<'endpoint'>; value: Endpoint }
   | { ok: true; kind: 'agent'; key: string; parsed: KeyOf<'agent'>; value: AgentStatus }
-  | { ok: true; kind: 'leader'; key: string; parsed: KeyOf<'leader'>; value: Leader };
+  | { ok: true; kind: 'leader'; key: string; parsed: KeyOf<'leader'>; value: Leader }
+  | { ok: true; kind: 'lastDelete'; key: string; parsed: KeyOf<'lastDelete'>; value: LastDelete };
 
 export interface DecodeFailure {
   ok: false;
@@ -45,6 +46,7 @@ const SCHEMAS = {
   endpoint: { schema: EndpointSchema, kind: 'Endpoint' },
   agent: { schema: AgentStatusSchema, kind: 'AgentStatus' },
   leader: { schema: LeaderSchema, kind: 'Leader' },
+  lastDelete: { schema: LastDeleteSchema, kind: 'LastDelete' },
 } as const;
 
 /** `spec.ingress[0].ports[1].endPort` */
@@ -100,6 +102,7 @@ function metadataMismatch(parsed: ParsedKey, value: DecodedValue['value']): stri
     case 'agent':
       return expect('metadata.name', (value as AgentStatus).metadata.name, parsed.node);
     case 'leader':
+    case 'lastDelete':
       return null;
   }
 }

@@ -5,7 +5,8 @@
  *   /palisade/v1/namespace/<name>
  *   /palisade/v1/endpoint/<node>/<namespace>/<pod>
  *   /palisade/v1/agent/<node>
- *   /palisade/v1/controller/leader          (election prefix; candidates below it)
+ *   /palisade/v1/controller/leader          (the elected controller)
+ *   /palisade/v1/controller/last-delete     (revision of the controller's newest delete)
  */
 import { PalisadeError } from './errors.js';
 import { DNS_LABEL, DNS_SUBDOMAIN } from './schema/common.js';
@@ -16,13 +17,19 @@ export const NAMESPACE_PREFIX = `${ROOT_PREFIX}namespace/`;
 export const ENDPOINT_PREFIX = `${ROOT_PREFIX}endpoint/`;
 export const AGENT_PREFIX = `${ROOT_PREFIX}agent/`;
 export const LEADER_KEY = `${ROOT_PREFIX}controller/leader`;
+/**
+ * A deletion leaves no key behind, so the controller records the revision of its
+ * newest delete here; palisadectl counts it when it asks whether agents are caught up.
+ */
+export const LAST_DELETE_KEY = `${ROOT_PREFIX}controller/last-delete`;
 
 export type ParsedKey =
   | { kind: 'policy'; namespace: string; name: string }
   | { kind: 'namespace'; name: string }
   | { kind: 'endpoint'; node: string; namespace: string; name: string }
   | { kind: 'agent'; node: string }
-  | { kind: 'leader' };
+  | { kind: 'leader' }
+  | { kind: 'lastDelete' };
 
 export type KeyKind = ParsedKey['kind'];
 
@@ -70,12 +77,15 @@ export function buildKey(k: ParsedKey): string {
       return agentKey(k.node);
     case 'leader':
       return LEADER_KEY;
+    case 'lastDelete':
+      return LAST_DELETE_KEY;
   }
 }
 
 /** Parses a key; returns null for anything that is not a well-formed Palisade key. */
 export function parseKey(key: string): ParsedKey | null {
   if (key === LEADER_KEY) return { kind: 'leader' };
+  if (key === LAST_DELETE_KEY) return { kind: 'lastDelete' };
   if (!key.startsWith(ROOT_PREFIX)) return null;
   const parts = key.slice(ROOT_PREFIX.length).split('/');
   const [kind, ...rest] = parts;

@@ -12,9 +12,24 @@ describe('decodeModel', () => {
   const items = [
     item('/palisade/v1/policy/x/p', makePolicy('x', 'p'), '5'),
     item('/palisade/v1/namespace/x', makeNamespace('x'), '3'),
-    item('/palisade/v1/endpoint/node-a/x/a', makeEndpoint('x', 'a', (e) => { e.spec.node = 'node-a'; }), '7'),
+    item(
+      '/palisade/v1/endpoint/node-a/x/a',
+      makeEndpoint('x', 'a', (e) => {
+        e.spec.node = 'node-a';
+      }),
+      '7',
+    ),
     item('/palisade/v1/agent/node-a', makeAgent('node-a', '7'), '9'),
-    item('/palisade/v1/controller/leader', { apiVersion: 'palisade.io/v1', kind: 'Leader', holder: 'ctl-1', since: '2025-01-01T00:00:00.000Z' }, '10'),
+    item(
+      '/palisade/v1/controller/leader',
+      {
+        apiVersion: 'palisade.io/v1',
+        kind: 'Leader',
+        holder: 'ctl-1',
+        since: '2025-01-01T00:00:00.000Z',
+      },
+      '10',
+    ),
     item('/palisade/v1/policy/x/bad', '{"kind":"Policy"', '8'),
     item('/palisade/v1/policy/x/wrong', makePolicy('x', 'other'), '4'),
   ];
@@ -32,10 +47,28 @@ describe('decodeModel', () => {
 
   it('keeps invalid values, naming the key', () => {
     const d = decodeModel(items, '11');
-    expect(d.invalid.map((i) => i.key)).toEqual(['/palisade/v1/policy/x/bad', '/palisade/v1/policy/x/wrong']);
+    expect(d.invalid.map((i) => i.key)).toEqual([
+      '/palisade/v1/policy/x/bad',
+      '/palisade/v1/policy/x/wrong',
+    ]);
   });
 
   it('measures the model revision over policy/endpoint/namespace writes only (invalid ones too)', () => {
     expect(decodeModel(items, '11').modelRevision).toBe('8');
+  });
+
+  it('counts the revision of the newest delete, which left no key', () => {
+    const marker = item(
+      '/palisade/v1/controller/last-delete',
+      { apiVersion: 'palisade.io/v1', kind: 'LastDelete', revision: '12' },
+      '13',
+    );
+    expect(decodeModel([...items, marker], '13').modelRevision).toBe('12');
+    const older = item(
+      '/palisade/v1/controller/last-delete',
+      { apiVersion: 'palisade.io/v1', kind: 'LastDelete', revision: '2' },
+      '3',
+    );
+    expect(decodeModel([...items, older], '13').modelRevision).toBe('8');
   });
 });

@@ -3,7 +3,12 @@
  * model's decodeStoredValue (JSON, schema, metadata matching the key); values that
  * fail are kept as `invalid` so the CLI reports them instead of hiding them.
  */
-import { ENDPOINT_PREFIX, NAMESPACE_PREFIX, POLICY_PREFIX, decodeStoredValue } from '@palisade/model';
+import {
+  ENDPOINT_PREFIX,
+  NAMESPACE_PREFIX,
+  POLICY_PREFIX,
+  decodeStoredValue,
+} from '@palisade/model';
 import type { ModelData } from './modelView.js';
 
 export interface RawItem {
@@ -47,6 +52,11 @@ export function decodeModel(items: RawItem[], revision: string): ModelData {
           break;
         case 'leader':
           data.leader = { id: d.value.holder, since: d.value.since };
+          break;
+        case 'lastDelete':
+          // A deletion leaves no key: the controller's marker says when the newest was,
+          // so agents that have not programmed it yet count as behind.
+          data.modelRevision = maxRev(data.modelRevision, d.value.revision);
           break;
       }
     }

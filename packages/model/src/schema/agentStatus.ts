@@ -49,3 +49,14 @@ export const LeaderSchema = z
   })
   .strict();
 export type Leader = z.infer<typeof LeaderSchema>;
+
+/** The value under /palisade/v1/controller/last-delete. */
+export const LastDeleteSchema = z
+  .object({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal('LastDelete'),
+    /** The etcd revision of the controller's newest delete (decimal string). */
+    revision: z.string().regex(/^\d+$/),
+  })
+  .strict();
+export type LastDelete = z.infer<typeof LastDeleteSchema>;
