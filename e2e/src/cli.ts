@@ -21,7 +21,7 @@ program
   .option('--dual-stack', 'give every pod an IPv4 and an IPv6 address and probe both', false)
   .addOption(new Option('--probe-timeout <ms>', 'how long one probe attempt waits').default(1000).argParser(Number))
   .option('--no-explain', 'skip comparing palisadectl explain with the observed matrix')
-  .option('--keep', 'leave the cluster running after the last scenario', false)
+  .option('--keep', 'keep the cluster running after the last scenario, until Ctrl-C', false)
   .option('--prefix <prefix>', 'name prefix for everything the run creates', 'pale2e-')
   .action(async (paths: string[], o: { dualStack: boolean; probeTimeout: number; keep: boolean; prefix: string; explain: boolean }) => {
     const scenarios = await loadScenarios(paths);
@@ -35,8 +35,16 @@ program
       await cluster.waitForAgents();
       console.log(`cluster up in ${Date.now() - t0} ms (${maxNodes} nodes${o.dualStack ? ', dual-stack' : ''}); logs in ${cluster.opts.logDir}`);
       for (const s of scenarios) results.push(await runScenario(cluster, s, { probeTimeoutMs: o.probeTimeout, out: (l) => console.log(l), ...(o.explain ? { afterStep: explainAgreement } : {}) }));
+      if (o.keep) {
+        console.log(`\nkeeping the cluster: PALISADE_ETCD_ENDPOINTS=${cluster.etcd.endpoints.join(',')} KUBECONFIG=${cluster.kubeconfigPath}`);
+        console.log('press Ctrl-C (or send SIGTERM) to tear it down');
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+      }
     } finally {
-      if (!o.keep) await cluster.stop();
+      await cluster.stop();
     }
     const failed = results.filter((r) => !r.passed);
     const skipped = results.flatMap((r) => r.skipped.map((s) => `${r.name}: ${s}`));
