@@ -3,14 +3,17 @@
  * documented default (see docs/agent.md). Pure: argv and env in, AgentConfig out.
  * Precedence: flag, then environment variable, then default.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command } from 'commander';
 import type { EtcdConnectionOptions } from '@palisade/datastore';
 import {
   PalisadeError,
   type LogFormat,
   type LogLevel,
   parseArgvWithEnv,
-  parseDurationMs,
+  addDaemonOptions,
+  durationArg,
+  envOption,
+  intArg,
 } from '@palisade/common';
 import { DNS_SUBDOMAIN } from '@palisade/model';
 
@@ -51,77 +54,20 @@ export const DEFAULTS = {
 } as const;
 
 /** `250ms`, `2s`, `1m` → milliseconds; a bare number is seconds (as in every Palisade command). */
-export function parseDuration(text: string): number {
-  const ms = parseDurationMs(text);
-  if (ms === null)
-    throw new InvalidArgumentError(
-      `expected a duration such as 500ms, 2s or 1m, got ${JSON.stringify(text)}`,
-    );
-  return ms;
-}
+export const parseDuration = durationArg;
 
-function intArg(min: number, max: number) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new InvalidArgumentError(
-        `expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`,
-      );
-    return n;
-  };
-}
-
-function opt(flags: string, description: string, env: string): Option {
-  return new Option(flags, description).env(env);
-}
+const opt = envOption;
 
 /** The commander program (also prints --help). Parsing does not exit: errors throw. */
 export function buildProgram(): Command {
-  return new Command('palisade-agent')
-    .description('Palisade node agent: programs iptables and ipsets from the policy model in etcd')
-    .addOption(opt('--node-name <name>', "this node's name (required)", 'NODE_NAME'))
-    .addOption(
-      opt(
-        '--etcd-endpoints <urls>',
-        'comma-separated etcd URLs',
-        'PALISADE_ETCD_ENDPOINTS',
-      ).default(DEFAULTS.etcdEndpoints),
-    )
-    .addOption(opt('--etcd-ca-file <file>', 'CA bundle for etcd TLS', 'PALISADE_ETCD_CA_FILE'))
-    .addOption(
-      opt('--etcd-cert-file <file>', 'client certificate for etcd', 'PALISADE_ETCD_CERT_FILE'),
-    )
-    .addOption(opt('--etcd-key-file <file>', 'client key for etcd', 'PALISADE_ETCD_KEY_FILE'))
-    .addOption(opt('--etcd-username <user>', 'etcd user', 'PALISADE_ETCD_USERNAME'))
-    .addOption(opt('--etcd-password <password>', 'etcd password', 'PALISADE_ETCD_PASSWORD'))
-    .addOption(
-      opt(
-        '--metrics-port <port>',
-        '/metrics, /livez, /readyz port (0 = any free port)',
-        'PALISADE_METRICS_PORT',
+  return addDaemonOptions(
+    new Command('palisade-agent')
+      .description(
+        'Palisade node agent: programs iptables and ipsets from the policy model in etcd',
       )
-        .argParser(intArg(0, 65535))
-        .default(DEFAULTS.metricsPort),
-    )
-    .addOption(
-      opt(
-        '--metrics-host <addr>',
-        'address the metrics server listens on',
-        'PALISADE_METRICS_HOST',
-      ).default(DEFAULTS.metricsHost),
-    )
-    .addOption(
-      opt('--log-level <level>', 'error|warn|info|debug', 'PALISADE_LOG_LEVEL')
-        .choices(['error', 'warn', 'info', 'debug'])
-        .default(DEFAULTS.logLevel),
-    )
-    .addOption(
-      opt(
-        '--log-format <format>',
-        'json|text (default: text on a terminal, else json)',
-        'PALISADE_LOG_FORMAT',
-      ).choices(['json', 'text']),
-    )
+      .addOption(opt('--node-name <name>', "this node's name (required)", 'NODE_NAME')),
+    DEFAULTS,
+  )
     .addOption(
       opt(
         '--ipv6 <mode>',

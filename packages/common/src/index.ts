@@ -4,3 +4,4 @@ export * from './backoff.js';
 export * from './httpServer.js';
 export * from './argv.js';
 export * from './duration.js';
+export * from './daemonOptions.js';

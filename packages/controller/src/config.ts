@@ -4,15 +4,17 @@
  * Precedence: flag, then environment variable, then default.
  */
 import os from 'node:os';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command } from 'commander';
 import {
   PalisadeError,
   type LogFormat,
   type LogLevel,
   parseArgvWithEnv,
-  parseDurationMs,
+  addDaemonOptions,
+  durationArg,
+  envOption,
 } from '@palisade/common';
-import { ETCD_ENV, parseEndpoints, type EtcdConnectionOptions } from '@palisade/datastore';
+import { parseEndpoints, type EtcdConnectionOptions } from '@palisade/datastore';
 
 export interface ControllerConfig {
   /** null: in-cluster config when in a pod, else the default kubeconfig chain. */
@@ -37,28 +39,9 @@ export const DEFAULTS = {
 } as const;
 
 /** `250ms`, `2s`, `1m` → milliseconds; a bare number is seconds (as in every Palisade command). */
-export function parseDuration(text: string): number {
-  const ms = parseDurationMs(text);
-  if (ms === null)
-    throw new InvalidArgumentError(
-      `expected a duration such as 500ms, 15s or 1m, got ${JSON.stringify(text)}`,
-    );
-  return ms;
-}
+export const parseDuration = durationArg;
 
-function intArg(min: number, max: number) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new InvalidArgumentError(
-        `expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`,
-      );
-    return n;
-  };
-}
-
-const opt = (flags: string, description: string, env: string): Option =>
-  new Option(flags, description).env(env);
+const opt = envOption;
 
 export function defaultId(): string {
   return `${os.hostname()}-${process.pid}`;
@@ -66,55 +49,20 @@ export function defaultId(): string {
 
 /** The commander program (also prints --help). Parsing does not exit: errors throw. */
 export function buildProgram(): Command {
-  return new Command('palisade-controller')
-    .description(
-      'Palisade policy controller: translates NetworkPolicies, Pods and Namespaces into the model in etcd',
-    )
-    .addOption(
-      opt(
-        '--kubeconfig <file>',
-        'kubeconfig file (default: in-cluster config, else ~/.kube/config)',
-        'KUBECONFIG',
-      ),
-    )
-    .addOption(
-      opt('--etcd-endpoints <urls>', 'comma-separated etcd URLs', ETCD_ENV.endpoints).default(
-        DEFAULTS.etcdEndpoints,
-      ),
-    )
-    .addOption(opt('--etcd-ca-file <file>', 'CA bundle for etcd TLS', ETCD_ENV.caFile))
-    .addOption(opt('--etcd-cert-file <file>', 'client certificate for etcd', ETCD_ENV.certFile))
-    .addOption(opt('--etcd-key-file <file>', 'client key for etcd', ETCD_ENV.keyFile))
-    .addOption(opt('--etcd-username <user>', 'etcd user', ETCD_ENV.username))
-    .addOption(opt('--etcd-password <password>', 'etcd password', ETCD_ENV.password))
-    .addOption(
-      opt(
-        '--metrics-port <port>',
-        '/metrics, /livez, /readyz port (0 = any free port, logged)',
-        'PALISADE_METRICS_PORT',
+  return addDaemonOptions(
+    new Command('palisade-controller')
+      .description(
+        'Palisade policy controller: translates NetworkPolicies, Pods and Namespaces into the model in etcd',
       )
-        .argParser(intArg(0, 65535))
-        .default(DEFAULTS.metricsPort),
-    )
-    .addOption(
-      opt(
-        '--metrics-host <addr>',
-        'address the metrics server listens on',
-        'PALISADE_METRICS_HOST',
-      ).default(DEFAULTS.metricsHost),
-    )
-    .addOption(
-      opt('--log-level <level>', 'error|warn|info|debug', 'PALISADE_LOG_LEVEL')
-        .choices(['error', 'warn', 'info', 'debug'])
-        .default(DEFAULTS.logLevel),
-    )
-    .addOption(
-      opt(
-        '--log-format <format>',
-        'json|text (default: text on a terminal, else json)',
-        'PALISADE_LOG_FORMAT',
-      ).choices(['json', 'text']),
-    )
+      .addOption(
+        opt(
+          '--kubeconfig <file>',
+          'kubeconfig file (default: in-cluster config, else ~/.kube/config)',
+          'KUBECONFIG',
+        ),
+      ),
+    DEFAULTS,
+  )
     .addOption(
       opt(
         '--resync-interval <duration>',
