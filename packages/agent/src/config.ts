@@ -4,7 +4,11 @@
  * Precedence: flag, then environment variable, then default.
  */
 import { Command } from 'commander';
-import type { EtcdConnectionOptions } from '@palisade/datastore';
+import {
+  etcdOptionsFromFlags,
+  type EtcdConnectionOptions,
+  type EtcdFlagValues,
+} from '@palisade/datastore';
 import {
   PalisadeError,
   type LogFormat,
@@ -139,14 +143,8 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: () => undefined });
 }
 
-interface RawOpts {
+interface RawOpts extends EtcdFlagValues {
   nodeName?: string;
-  etcdEndpoints: string;
-  etcdCaFile?: string;
-  etcdCertFile?: string;
-  etcdKeyFile?: string;
-  etcdUsername?: string;
-  etcdPassword?: string;
   metricsPort: number;
   metricsHost: string;
   logLevel: LogLevel;
@@ -177,17 +175,7 @@ export function parseConfig(
     throw new PalisadeError('INVALID_INPUT', `invalid node name ${JSON.stringify(o.nodeName)}`, {
       fields: { node: o.nodeName },
     });
-  const endpoints = o.etcdEndpoints
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (endpoints.length === 0) throw new PalisadeError('INVALID_INPUT', 'no etcd endpoints');
-  const etcd: EtcdConnectionOptions = { endpoints };
-  if (o.etcdCaFile) etcd.caFile = o.etcdCaFile;
-  if (o.etcdCertFile) etcd.certFile = o.etcdCertFile;
-  if (o.etcdKeyFile) etcd.keyFile = o.etcdKeyFile;
-  if (o.etcdUsername) etcd.username = o.etcdUsername;
-  if (o.etcdPassword) etcd.password = o.etcdPassword;
+  const etcd = etcdOptionsFromFlags(o);
   return {
     nodeName: o.nodeName,
     etcd,

@@ -14,7 +14,11 @@ import {
   durationArg,
   envOption,
 } from '@palisade/common';
-import { parseEndpoints, type EtcdConnectionOptions } from '@palisade/datastore';
+import {
+  etcdOptionsFromFlags,
+  type EtcdConnectionOptions,
+  type EtcdFlagValues,
+} from '@palisade/datastore';
 
 export interface ControllerConfig {
   /** null: in-cluster config when in a pod, else the default kubeconfig chain. */
@@ -92,14 +96,8 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: () => undefined });
 }
 
-interface RawOpts {
+interface RawOpts extends EtcdFlagValues {
   kubeconfig?: string;
-  etcdEndpoints: string;
-  etcdCaFile?: string;
-  etcdCertFile?: string;
-  etcdKeyFile?: string;
-  etcdUsername?: string;
-  etcdPassword?: string;
   metricsPort: number;
   metricsHost: string;
   logLevel: LogLevel;
@@ -117,14 +115,7 @@ export function parseConfig(
   const program = buildProgram();
   parseArgvWithEnv(program, argv, env);
   const o = program.opts<RawOpts>();
-  const endpoints = parseEndpoints(o.etcdEndpoints);
-  if (endpoints.length === 0) throw new PalisadeError('INVALID_INPUT', 'no etcd endpoints');
-  const etcd: EtcdConnectionOptions = { endpoints };
-  if (o.etcdCaFile) etcd.caFile = o.etcdCaFile;
-  if (o.etcdCertFile) etcd.certFile = o.etcdCertFile;
-  if (o.etcdKeyFile) etcd.keyFile = o.etcdKeyFile;
-  if (o.etcdUsername) etcd.username = o.etcdUsername;
-  if (o.etcdPassword) etcd.password = o.etcdPassword;
+  const etcd = etcdOptionsFromFlags(o);
   if (o.resyncInterval < 1000)
     throw new PalisadeError('INVALID_INPUT', '--resync-interval must be at least 1s');
   if (o.leaseTtl < 2000 || o.leaseTtl % 1000 !== 0)

@@ -178,7 +178,12 @@ describe('EtcdClient large lists', () => {
     const pad = 'x'.repeat(3000);
     for (let i = 0; i < 2500; i += 250) {
       await Promise.all(
-        Array.from({ length: 250 }, (_, k) => client.putRaw(`/t/big/${String(i + k).padStart(5, '0')}`, JSON.stringify({ pad, n: i + k }))),
+        Array.from({ length: 250 }, (_, k) =>
+          client.putRaw(
+            `/t/big/${String(i + k).padStart(5, '0')}`,
+            JSON.stringify({ pad, n: i + k }),
+          ),
+        ),
       );
     }
     const before = await client.revision();

@@ -76,3 +76,26 @@ export function parseEndpoints(list: string): string[] {
   }
   return endpoints;
 }
+
+/** The etcd flags the daemons share (see addDaemonOptions in @palisade/common). */
+export interface EtcdFlagValues {
+  etcdEndpoints: string;
+  etcdCaFile?: string;
+  etcdCertFile?: string;
+  etcdKeyFile?: string;
+  etcdUsername?: string;
+  etcdPassword?: string;
+}
+
+/** Connection options from parsed flags; throws PalisadeError('INVALID_INPUT') on bad endpoints. */
+export function etcdOptionsFromFlags(o: EtcdFlagValues): EtcdConnectionOptions {
+  const endpoints = parseEndpoints(o.etcdEndpoints);
+  if (endpoints.length === 0) throw new PalisadeError('INVALID_INPUT', 'no etcd endpoints');
+  const etcd: EtcdConnectionOptions = { endpoints };
+  if (o.etcdCaFile) etcd.caFile = o.etcdCaFile;
+  if (o.etcdCertFile) etcd.certFile = o.etcdCertFile;
+  if (o.etcdKeyFile) etcd.keyFile = o.etcdKeyFile;
+  if (o.etcdUsername) etcd.username = o.etcdUsername;
+  if (o.etcdPassword) etcd.password = o.etcdPassword;
+  return etcd;
+}

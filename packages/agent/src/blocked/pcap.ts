@@ -8,6 +8,7 @@
  * each padded to 4 bytes. Length and type are in the capturing host's byte order,
  * which is also the byte order of the pcap file header that the same host wrote.
  */
+import { formatIpv6Groups } from '../dataplane/ipsets/members.js';
 
 export const LINKTYPE_NFLOG = 239;
 const NFULA_PAYLOAD = 9;
@@ -151,23 +152,9 @@ function ipv4(p: Buffer, o: number): string {
   return `${p[o]}.${p[o + 1]}.${p[o + 2]}.${p[o + 3]}`;
 }
 
-/** RFC 5952 text: lowercase, longest run of zero groups (length ≥ 2) as `::`. */
+/** RFC 5952 text of the 16 bytes at `o`. */
 function ipv6(p: Buffer, o: number): string {
   const groups: number[] = [];
   for (let i = 0; i < 8; i++) groups.push(p.readUInt16BE(o + i * 2));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) [bestStart, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  return formatIpv6Groups(groups);
 }

@@ -67,19 +67,29 @@ export async function startEtcd(opts: { tls?: EtcdTls; binary?: string } = {}): 
   const scheme = opts.tls ? 'https' : 'http';
   const clientUrl = `${scheme}://127.0.0.1:${clientPort}`;
   const args = [
-    '--name', 'pal-test',
-    '--data-dir', path.join(dataDir, 'data'),
-    '--listen-client-urls', clientUrl,
-    '--advertise-client-urls', clientUrl,
-    '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
-    '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
-    '--initial-cluster', `pal-test=http://127.0.0.1:${peerPort}`,
-    '--log-level', 'error',
-    '--logger', 'zap',
+    '--name',
+    'pal-test',
+    '--data-dir',
+    path.join(dataDir, 'data'),
+    '--listen-client-urls',
+    clientUrl,
+    '--advertise-client-urls',
+    clientUrl,
+    '--listen-peer-urls',
+    `http://127.0.0.1:${peerPort}`,
+    '--initial-advertise-peer-urls',
+    `http://127.0.0.1:${peerPort}`,
+    '--initial-cluster',
+    `pal-test=http://127.0.0.1:${peerPort}`,
+    '--log-level',
+    'error',
+    '--logger',
+    'zap',
   ];
   if (opts.tls) {
     args.push('--cert-file', opts.tls.certFile, '--key-file', opts.tls.keyFile);
-    if (opts.tls.clientCertAuth) args.push('--client-cert-auth', '--trusted-ca-file', opts.tls.caFile);
+    if (opts.tls.clientCertAuth)
+      args.push('--client-cert-auth', '--trusted-ca-file', opts.tls.caFile);
   }
   let proc: ChildProcess | null = null;
   let stderr = '';

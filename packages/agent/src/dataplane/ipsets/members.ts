@@ -108,10 +108,15 @@ function bigIntToIp(bits: bigint, family: IpFamily): string {
   }
   const groups: number[] = [];
   for (let i = 7; i >= 0; i--) groups.push(Number((bits >> BigInt(i * 16)) & 0xffffn));
+  return formatIpv6Groups(groups);
+}
+
+/** RFC 5952 text of eight 16-bit groups: lowercase, the longest run (≥ 2, first on a tie) of zero groups as `::`, IPv4-mapped as `::ffff:a.b.c.d`. */
+export function formatIpv6Groups(groups: readonly number[]): string {
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return `::ffff:${bigIntToIp(bits & 0xffffffffn, 4)}`;
+    const v4 = ((groups[6] ?? 0) * 0x10000 + (groups[7] ?? 0)) >>> 0;
+    return `::ffff:${[24, 16, 8, 0].map((s) => (v4 >>> s) & 0xff).join('.')}`;
   }
-  // Longest run of zero groups (at least two), first one on a tie.
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8;) {
