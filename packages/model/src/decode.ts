@@ -9,6 +9,8 @@ import { parseKey } from './keys.js';
 import type { ParsedKey } from './keys.js';
 import { AgentStatusSchema, LastDeleteSchema, LeaderSchema } from './schema/agentStatus.js';
 import type { AgentStatus, LastDelete, Leader } from './schema/agentStatus.js';
+import { ClusterPolicySchema } from './schema/clusterPolicy.js';
+import type { ClusterPolicy } from './schema/clusterPolicy.js';
 import { EndpointSchema } from './schema/endpoint.js';
 import type { Endpoint } from './schema/endpoint.js';
 import { NamespaceSchema } from './schema/namespace.js';
@@ -25,6 +27,13 @@ type KeyOf<K extends ParsedKey['kind']> = Extract<ParsedKey, { kind: K }>;
  */
 export type DecodedValue =
   | { ok: true; kind: 'policy'; key: string; parsed: KeyOf<'policy'>; value: Policy }
+  | {
+      ok: true;
+      kind: 'clusterPolicy';
+      key: string;
+      parsed: KeyOf<'clusterPolicy'>;
+      value: ClusterPolicy;
+    }
   | { ok: true; kind: 'namespace'; key: string; parsed: KeyOf<'namespace'>; value: Namespace }
   | { ok: true; kind: 'endpoint'; key: string; parsed: KeyOf<'endpoint'>; value: Endpoint }
   | { ok: true; kind: 'agent'; key: string; parsed: KeyOf<'agent'>; value: AgentStatus }
@@ -42,6 +51,7 @@ export type DecodeResult = DecodedValue | DecodeFailure;
 
 const SCHEMAS = {
   policy: { schema: PolicySchema, kind: 'Policy' },
+  clusterPolicy: { schema: ClusterPolicySchema, kind: 'ClusterPolicy' },
   namespace: { schema: NamespaceSchema, kind: 'Namespace' },
   endpoint: { schema: EndpointSchema, kind: 'Endpoint' },
   agent: { schema: AgentStatusSchema, kind: 'AgentStatus' },
@@ -89,6 +99,8 @@ function metadataMismatch(parsed: ParsedKey, value: DecodedValue['value']): stri
         expect('metadata.name', v.metadata.name, parsed.name)
       );
     }
+    case 'clusterPolicy':
+      return expect('metadata.name', (value as ClusterPolicy).metadata.name, parsed.name);
     case 'namespace':
       return expect('metadata.name', (value as Namespace).metadata.name, parsed.name);
     case 'endpoint': {

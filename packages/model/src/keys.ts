@@ -2,6 +2,7 @@
  * The etcd key layout. Every key Palisade reads or writes is built and parsed here.
  *
  *   /palisade/v1/policy/<namespace>/<name>
+ *   /palisade/v1/clusterpolicy/<name>          (translated ClusterNetworkPolicy)
  *   /palisade/v1/namespace/<name>
  *   /palisade/v1/endpoint/<node>/<namespace>/<pod>
  *   /palisade/v1/agent/<node>
@@ -13,6 +14,7 @@ import { DNS_LABEL, DNS_SUBDOMAIN } from './schema/common.js';
 
 export const ROOT_PREFIX = '/palisade/v1/';
 export const POLICY_PREFIX = `${ROOT_PREFIX}policy/`;
+export const CLUSTER_POLICY_PREFIX = `${ROOT_PREFIX}clusterpolicy/`;
 export const NAMESPACE_PREFIX = `${ROOT_PREFIX}namespace/`;
 export const ENDPOINT_PREFIX = `${ROOT_PREFIX}endpoint/`;
 export const AGENT_PREFIX = `${ROOT_PREFIX}agent/`;
@@ -25,6 +27,7 @@ export const LAST_DELETE_KEY = `${ROOT_PREFIX}controller/last-delete`;
 
 export type ParsedKey =
   | { kind: 'policy'; namespace: string; name: string }
+  | { kind: 'clusterPolicy'; name: string }
   | { kind: 'namespace'; name: string }
   | { kind: 'endpoint'; node: string; namespace: string; name: string }
   | { kind: 'agent'; node: string }
@@ -52,6 +55,9 @@ const node = (v: string): string => check(v, DNS_SUBDOMAIN, 'node');
 export function policyKey(namespace: string, policyName: string): string {
   return `${POLICY_PREFIX}${ns(namespace)}/${name(policyName)}`;
 }
+export function clusterPolicyKey(policyName: string): string {
+  return `${CLUSTER_POLICY_PREFIX}${name(policyName)}`;
+}
 export function namespaceKey(namespace: string): string {
   return `${NAMESPACE_PREFIX}${ns(namespace)}`;
 }
@@ -69,6 +75,8 @@ export function buildKey(k: ParsedKey): string {
   switch (k.kind) {
     case 'policy':
       return policyKey(k.namespace, k.name);
+    case 'clusterPolicy':
+      return clusterPolicyKey(k.name);
     case 'namespace':
       return namespaceKey(k.name);
     case 'endpoint':
@@ -94,6 +102,10 @@ export function parseKey(key: string): ParsedKey | null {
     case 'policy':
       return rest.length === 2 && ok(rest[0], DNS_LABEL) && ok(rest[1], DNS_SUBDOMAIN)
         ? { kind: 'policy', namespace: rest[0], name: rest[1] }
+        : null;
+    case 'clusterpolicy':
+      return rest.length === 1 && ok(rest[0], DNS_SUBDOMAIN)
+        ? { kind: 'clusterPolicy', name: rest[0] }
         : null;
     case 'namespace':
       return rest.length === 1 && ok(rest[0], DNS_LABEL)
