@@ -31,7 +31,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/cli/src/output/**', 'packages/cli/src/bin.ts', 'e2e/**', 'scripts/**', '**/bench/**'],
+    files: ['packages/cli/src/output/**', 'packages/cli/src/bin.ts', 'packages/kube-api/src/main.ts', 'packages/kube-api/src/*.itest.ts', 'e2e/**', 'scripts/**', '**/bench/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { AGENT_PREFIX, AgentStatusSchema } from '@palisade/model';
 import { EtcdClient } from '@palisade/datastore';
 import { startEtcd, type TestEtcd } from '@palisade/datastore/testing';
-import { startKubeApi, type KubeApi } from '@palisade/e2e/kube-api';
+import { startKubeApi, type KubeApi } from '@palisade/kube-api';
 import { componentCommand, REPO_ROOT } from './components.js';
 import { KubeClient } from './kube.js';
 import { deleteNetnsWithPrefix } from './netns.js';

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { EtcdClient } from '@palisade/datastore';
 import { startEtcd } from '@palisade/datastore/testing';
-import { startKubeApi } from '@palisade/e2e/kube-api';
+import { startKubeApi } from '@palisade/kube-api';
 import { POLICY_PREFIX, PolicySchema, policyKey } from '@palisade/model';
 import { etcdStore } from '../src/etcdStore.js';
 import { ControllerProcess } from '../src/testing/controllerProcess.js';

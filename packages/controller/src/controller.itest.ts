@@ -2,7 +2,7 @@
  * The controller as a real process against the test Kubernetes API server and a real
  * etcd: create, update and delete of each kind end up in etcd; health endpoints.
  */
-import { startKubeApi, type KubeApi } from '@palisade/e2e/kube-api';
+import { startKubeApi, type KubeApi } from '@palisade/kube-api';
 import { EtcdClient } from '@palisade/datastore';
 import { startEtcd, type TestEtcd } from '@palisade/datastore/testing';
 import {

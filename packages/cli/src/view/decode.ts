@@ -50,6 +50,8 @@ export function decodeModel(items: RawItem[], revision: string): ModelData {
         case 'agent':
           data.agents.push({ ...stored, value: d.value });
           break;
+        case 'clusterPolicy':
+          break; // not shown yet (ClusterNetworkPolicy support is in progress)
         case 'leader':
           data.leader = { id: d.value.holder, since: d.value.since };
           break;

@@ -1,7 +1,7 @@
 /** A test etcd, a test Kubernetes API server and controller processes, torn down together. */
 import { EtcdClient } from '@palisade/datastore';
 import { startEtcd, type TestEtcd } from '@palisade/datastore/testing';
-import { startKubeApi, type KubeApi } from '@palisade/e2e/kube-api';
+import { startKubeApi, type KubeApi } from '@palisade/kube-api';
 import { ControllerProcess } from './controllerProcess.js';
 import { KubeRest } from './kubeRest.js';
 

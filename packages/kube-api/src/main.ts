@@ -1,6 +1,6 @@
 /**
  * CLI: runs the fake Kubernetes API server until SIGINT/SIGTERM.
- *   tsx --conditions=palisade-source e2e/src/kube-api/main.ts --port 0 --kubeconfig /tmp/kc
+ *   tsx --conditions=palisade-source packages/kube-api/src/main.ts --port 0 --kubeconfig /tmp/kc
  * Prints the server URL on stdout (one line), then the kubeconfig path on stderr.
  */
 import { copyFile } from 'node:fs/promises';
