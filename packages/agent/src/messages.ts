@@ -20,7 +20,7 @@ export interface ObjectRef {
  * with `ipsetName(kind, identity, family)` from @palisade/model (one per IP family).
  *  - kind 's': IPs of endpoints matching a selector           (hash:ip)
  *  - kind 'n': `ip,proto:port` of endpoints' named ports        (hash:ip,port)
- *  - kind 'c': a CIDR with excepts (excepts carry ` nomatch`)  (hash:net)
+ *  - kind 'c': a rule's IP blocks, as disjoint CIDRs             (hash:net)
  */
 export interface IpSetId {
   kind: 's' | 'n' | 'c';
@@ -31,7 +31,7 @@ export interface IpSetId {
 export interface IpSetUpdate {
   type: 'IpSetUpdate';
   set: IpSetId;
-  /** 's': '10.0.0.1' | 'fd00::1'.  'n': '10.0.0.1,tcp:8080'.  'c': '10.0.0.0/8' or '10.1.0.0/16 nomatch'. */
+  /** 's': '10.0.0.1' | 'fd00::1'.  'n': '10.0.0.1,tcp:8080'.  'c': '10.0.0.0/8' (never `nomatch`). */
   members: string[];
 }
 
@@ -48,11 +48,11 @@ export interface IpSetRemove {
   set: IpSetId;
 }
 
-/** Which peers a rule admits. null = any peer. */
-export type PeerMatch =
-  | { kind: 'ipset'; set: IpSetId }
-  /** A plain CIDR without excepts (one family). */
-  | { kind: 'cidr'; cidr: string };
+/**
+ * Which peers a rule admits: a selector's set, or the one hash:net set that holds all
+ * of a rule's IP blocks.
+ */
+export type PeerMatch = { kind: 'ipset'; set: IpSetId };
 
 /** Which ports a rule admits. null = any port and protocol. */
 export type PortSpec =

@@ -4,3 +4,4 @@ export * from './keys.js';
 export * from './names.js';
 export * from './selector/index.js';
 export * from './decode.js';
+export * from './ip.js';

@@ -1,3 +1,4 @@
+import { cidrSet } from './ipSetDefs.js';
 import { describe, expect, it } from 'vitest';
 import { canonicalSelector } from '@palisade/model';
 import {
@@ -149,36 +150,36 @@ describe('CalcGraph rules', () => {
     });
   });
 
-  it('renders IP blocks: plain CIDRs inline, excepts as a shared nomatch set', () => {
+  it("renders a rule's IP blocks as one exact set, shared by rules with the same union", () => {
     const block = { cidr: '10.0.0.0/8', except: ['10.2.0.0/16', '10.1.0.0/16'] };
-    const p1 = makePolicy(
-      'ns-a',
-      'p1',
-      withIngress({ peers: [block, { cidr: '192.168.0.0/16', except: [] }] }),
-    );
+    const extra = { cidr: '192.168.0.0/16', except: [] };
+    const p1 = makePolicy('ns-a', 'p1', withIngress({ peers: [block, extra] }));
     const p2 = makePolicy(
       'ns-a',
       'p2',
-      withIngress({ peers: [{ ...block, except: ['10.1.0.0/16', '10.2.0.0/16'] }] }),
+      withIngress({ peers: [extra, { ...block, except: ['10.1.0.0/16', '10.2.0.0/16'] }] }),
     );
-    const cSet = { kind: 'c' as const, identity: '10.0.0.0/8|10.1.0.0/16,10.2.0.0/16' };
+    const cSet = { kind: 'c' as const, identity: cidrSet([block, extra]).identity };
     const { first, send } = graph(epInput(web), policyInput(p1), policyInput(p2));
     expect(first.filter((m) => m.type === 'IpSetUpdate')).toEqual([
       {
         type: 'IpSetUpdate',
         set: cSet,
-        members: ['10.0.0.0/8', '10.1.0.0/16 nomatch', '10.2.0.0/16 nomatch'],
+        members: [
+          '10.0.0.0/16',
+          '10.3.0.0/16',
+          '10.4.0.0/14',
+          '10.8.0.0/13',
+          '10.16.0.0/12',
+          '10.32.0.0/11',
+          '10.64.0.0/10',
+          '10.128.0.0/9',
+          '192.168.0.0/16',
+        ].sort(),
       },
     ]);
     expect(first.find((m) => m.type === 'PolicyUpdate')).toMatchObject({
-      inbound: [
-        {
-          peers: [
-            { kind: 'ipset', set: cSet },
-            { kind: 'cidr', cidr: '192.168.0.0/16' },
-          ],
-        },
-      ],
+      inbound: [{ peers: [{ kind: 'ipset', set: cSet }] }],
     });
     expect(types(send(deleted(policyInput(p1))))).toEqual(['EndpointUpdate', 'PolicyRemove']);
     expect(send(deleted(policyInput(p2)))).toEqual([

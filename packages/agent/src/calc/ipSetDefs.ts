@@ -2,7 +2,8 @@
  * What an ipset holds, as the rule scanner asks for it, and how one endpoint
  * contributes members to it. Pure helpers shared by the scanner and the IpSetCalculator.
  */
-import type { Protocol } from '@palisade/model';
+import { stableHash, type Protocol } from '@palisade/model';
+import { cidrUnion, type IpBlock } from './cidrUnion.js';
 import type { IpSetId } from '../messages.js';
 import type { IndexedEndpoint } from './labelIndex.js';
 import type { ParsedSelector } from './selectorCache.js';
@@ -12,7 +13,7 @@ export type IpSetDef =
   | { kind: 's'; identity: string; selector: ParsedSelector }
   /** `ip,proto:port` of the named port `portName` of the endpoints matching `selector`. */
   | { kind: 'n'; identity: string; selector: ParsedSelector; protocol: Protocol; portName: string }
-  /** A CIDR with excepts: fixed members. */
+  /** IP blocks: fixed members (disjoint CIDRs, never `nomatch`). */
   | { kind: 'c'; identity: string; members: string[] };
 
 export function ipSetKey(id: IpSetId): string {
@@ -42,14 +43,14 @@ export function namedPortSet(opts: {
   return { kind: 'n', identity, selector, protocol, portName };
 }
 
-/** Excepts are sorted and deduplicated so equal blocks share one set. */
-export function cidrSet(cidr: string, except: readonly string[]): IpSetDef {
-  const excepts = [...new Set(except)].sort();
-  return {
-    kind: 'c',
-    identity: `${cidr}|${excepts.join(',')}`,
-    members: [cidr, ...excepts.map((e) => `${e} nomatch`)],
-  };
+/**
+ * The IP blocks of one rule as one hash:net set: the exact union of each block minus
+ * its excepts, as disjoint CIDRs (see cidrUnion). Blocks with the same union share a
+ * set; the identity is a hash because a rule may list thousands of blocks.
+ */
+export function cidrSet(blocks: readonly IpBlock[]): IpSetDef {
+  const members = cidrUnion(blocks);
+  return { kind: 'c', identity: `u${stableHash(members.join(','), 26)}`, members };
 }
 
 /** The members `ep` adds to a selector-backed set. */

@@ -3,6 +3,7 @@ import { canonicalSelector, type Rule } from '@palisade/model';
 import type { RuleSpec } from '../messages.js';
 import { scanPolicy } from './scanPolicy.js';
 import { SelectorCache } from './selectorCache.js';
+import { cidrSet } from './ipSetDefs.js';
 import {
   makePolicy,
   rule,
@@ -14,6 +15,8 @@ import {
 
 const c = canonicalSelector;
 const POLICY_SEL = "app == 'web'";
+/** Identity of the one hash:net set of a rule's IP blocks. */
+const blocks = (...b: { cidr: string; except: string[] }[]): string => cidrSet(b).identity;
 
 const cases: {
   name: string;
@@ -101,7 +104,7 @@ const cases: {
       peers: [
         { kind: 'ipset', set: { kind: 's', identity: "app == 'a'" } },
         { kind: 'ipset', set: { kind: 's', identity: "app == 'b'" } },
-        { kind: 'cidr', cidr: '10.0.0.0/8' },
+        { kind: 'ipset', set: { kind: 'c', identity: blocks({ cidr: '10.0.0.0/8', except: [] }) } },
       ],
       ports: [
         { kind: 'named', protocol: 'UDP', set: { kind: 'n', identity: "app == 'a'|UDP|dns" } },
@@ -112,6 +115,7 @@ const cases: {
     sets: [
       "s:app == 'a'",
       "s:app == 'b'",
+      `c:${blocks({ cidr: '10.0.0.0/8', except: [] })}`,
       "n:app == 'a'|UDP|dns",
       "n:app == 'b'|UDP|dns",
       'n:all()|UDP|dns',
@@ -123,10 +127,44 @@ const cases: {
     rule: { peers: [{ cidr: 'fd00::/64', except: ['fd00::/96'] }] },
     spec: {
       action: 'Allow',
-      peers: [{ kind: 'ipset', set: { kind: 'c', identity: 'fd00::/64|fd00::/96' } }],
+      peers: [
+        {
+          kind: 'ipset',
+          set: { kind: 'c', identity: blocks({ cidr: 'fd00::/64', except: ['fd00::/96'] }) },
+        },
+      ],
       ports: null,
     },
-    sets: ['c:fd00::/64|fd00::/96'],
+    sets: [`c:${blocks({ cidr: 'fd00::/64', except: ['fd00::/96'] })}`],
+  },
+  {
+    name: "all of a rule's IP blocks share one c set, after the selector peers",
+    dir: 'ingress',
+    rule: {
+      peers: [
+        { cidr: '10.0.0.1/32', except: [] },
+        { selector: "app == 'a'" },
+        { cidr: '10.0.0.2/32', except: [] },
+      ],
+    },
+    spec: {
+      action: 'Allow',
+      peers: [
+        { kind: 'ipset', set: { kind: 's', identity: "app == 'a'" } },
+        {
+          kind: 'ipset',
+          set: {
+            kind: 'c',
+            identity: blocks({ cidr: '10.0.0.1/32', except: [] }, { cidr: '10.0.0.2/32', except: [] }),
+          },
+        },
+      ],
+      ports: null,
+    },
+    sets: [
+      "s:app == 'a'",
+      `c:${blocks({ cidr: '10.0.0.1/32', except: [] }, { cidr: '10.0.0.2/32', except: [] })}`,
+    ],
   },
   {
     name: 'an unparseable peer selector is dropped (fails closed)',

@@ -9,6 +9,7 @@
 import type { PortMatch, Rule, Policy } from '@palisade/model';
 import { ALL_SELECTOR } from '@palisade/model';
 import type { PeerMatch, PortSpec, RuleSpec } from '../messages.js';
+import type { IpBlock } from './cidrUnion.js';
 import {
   cidrSet,
   ipSetIdOf,
@@ -40,19 +41,22 @@ function use(ctx: ScanContext, def: IpSetDef): IpSetDef {
   return def;
 }
 
+/**
+ * Selector peers each use their selector's set; every IP-block peer of the rule goes
+ * into one hash:net set, so a rule costs one match per selector plus one for all its
+ * blocks, however many blocks it lists.
+ */
 function scanPeers(rule: Rule, ctx: ScanContext): PeerMatch[] | null {
   if (rule.peers.length === 0) return null;
   const peers: PeerMatch[] = [];
+  const blocks: IpBlock[] = [];
   for (const peer of rule.peers) {
     if ('selector' in peer) {
       const sel = ctx.selectors.parse(peer.selector);
       if (sel) peers.push({ kind: 'ipset', set: ipSetIdOf(use(ctx, selectorSet(sel))) });
-    } else if (peer.except.length === 0) {
-      peers.push({ kind: 'cidr', cidr: peer.cidr });
-    } else {
-      peers.push({ kind: 'ipset', set: ipSetIdOf(use(ctx, cidrSet(peer.cidr, peer.except))) });
-    }
+    } else blocks.push(peer);
   }
+  if (blocks.length > 0) peers.push({ kind: 'ipset', set: ipSetIdOf(use(ctx, cidrSet(blocks))) });
   return peers;
 }
 

@@ -15,7 +15,6 @@ export const named = (identity: string): IpSetId => ({ kind: 'n', identity });
 export const cidrSet = (identity: string): IpSetId => ({ kind: 'c', identity });
 
 export const peerSet = (set: IpSetId): PeerMatch => ({ kind: 'ipset', set });
-export const peerCidr = (cidr: string): PeerMatch => ({ kind: 'cidr', cidr });
 
 export const tcp = (port: number, endPort = port): PortSpec => ({
   kind: 'range',

@@ -13,6 +13,11 @@ export const MARK_ACCEPT = 0x10000;
 /** Set by a Pass rule: this policy gives no verdict, later policies still decide. */
 export const MARK_PASS = 0x20000;
 export const MARK_ALL = MARK_ACCEPT | MARK_PASS;
+/**
+ * Scratch bit inside one rule of a policy chain: "a peer matched" while its port
+ * matches are tested (policyRenderer's combine). Set and cleared within the rule.
+ */
+export const MARK_SCRATCH = 0x40000;
 
 export function hex(n: number): string {
   return `0x${n.toString(16)}`;

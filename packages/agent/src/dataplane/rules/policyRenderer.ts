@@ -3,7 +3,7 @@
  * family. Pure: specs in, rule bodies (the text after `-A <chain>`) out; Table adds
  * the chain name and the hash comment.
  *
- * Each RuleSpec becomes one rule per (peer × port) combination. An Allow marks the
+ * Each RuleSpec becomes one rule per peer or per port chunk (see combine). An Allow marks the
  * packet and a single return rule after the RuleSpec's combinations leaves the chain,
  * so later Deny rules cannot undo it. An empty chain means "this policy allows
  * nothing" (the endpoint chain then tries the next policy or drops).
@@ -11,7 +11,7 @@
 import type { IpFamily } from '@palisade/model';
 import type { Direction, IpSetId, PeerMatch, PortSpec, RuleSpec } from '../../messages.js';
 import { IpSets } from '../ipsets/ipSets.js';
-import { MARK_ACCEPT, MARK_PASS, matchMark, setMark } from './marks.js';
+import { MARK_ACCEPT, MARK_PASS, MARK_SCRATCH, matchMark, setMark } from './marks.js';
 
 /** multiport takes at most 15 ports; a range counts twice. */
 const MULTIPORT_SLOTS = 15;
@@ -27,11 +27,7 @@ export function renderPolicyChain(
       rule.peers === null ? [''] : rule.peers.flatMap((p) => peerMatch(p, direction, family));
     const ports = rule.ports === null ? [''] : portMatches(rule.ports, family);
     const action = actionOf(rule);
-    const group: string[] = [];
-    for (const peer of peers) {
-      for (const port of ports)
-        group.push([port, peer, action.target].filter((s) => s !== '').join(' '));
-    }
+    const group = combine(peers, ports, action.target);
     if (group.length === 0) continue;
     if (action.returnMark !== null) group.push(`${matchMark(action.returnMark)} -j RETURN`);
     groups.push(group);
@@ -40,6 +36,25 @@ export function renderPolicyChain(
   const last = groups[groups.length - 1];
   if (last?.[last.length - 1]?.endsWith('-j RETURN')) last.pop();
   return groups.flat();
+}
+
+/**
+ * A rule matches when one of its peers and one of its port matches do. With several of
+ * each, the cross product would cost peers × ports rules, so the peers instead set a
+ * scratch mark bit and the ports test it: peers + ports + 2 rules, linear in the size
+ * of the policy. The bit is cleared before and after, so no other rule ever sees it.
+ */
+function combine(peers: string[], ports: string[], target: string): string[] {
+  const join = (...parts: string[]): string => parts.filter((s) => s !== '').join(' ');
+  if (peers.length <= 1 || ports.length <= 1) {
+    return peers.flatMap((peer) => ports.map((port) => join(port, peer, target)));
+  }
+  return [
+    setMark(0, MARK_SCRATCH),
+    ...peers.map((peer) => join(peer, setMark(MARK_SCRATCH, MARK_SCRATCH))),
+    ...ports.map((port) => join(port, matchMark(MARK_SCRATCH), target)),
+    setMark(0, MARK_SCRATCH),
+  ];
 }
 
 function actionOf(rule: RuleSpec): { target: string; returnMark: number | null } {
@@ -56,15 +71,7 @@ function actionOf(rule: RuleSpec): { target: string; returnMark: number | null }
 /** The peer is the source of ingress traffic and the destination of egress traffic. */
 function peerMatch(peer: PeerMatch, direction: Direction, family: IpFamily): string[] {
   const dir = direction === 'ingress' ? 'src' : 'dst';
-  switch (peer.kind) {
-    case 'ipset':
-      return [`-m set --match-set ${IpSets.nameOf(peer.set, family)} ${dir}`];
-    case 'cidr': {
-      if ((peer.cidr.includes(':') ? 6 : 4) !== family) return [];
-      const cidr = peer.cidr.includes('/') ? peer.cidr : `${peer.cidr}/${family === 4 ? 32 : 128}`;
-      return [`${direction === 'ingress' ? '-s' : '-d'} ${cidr}`];
-    }
-  }
+  return [`-m set --match-set ${IpSets.nameOf(peer.set, family)} ${dir}`];
 }
 
 /**
