@@ -43,6 +43,8 @@ export async function kernelState(ns: string): Promise<{ iptables: string; ipset
 export interface PodSpec {
   name: string;
   ip: string;
+  /** Optional IPv6 address: the pod then gets a /128 and a default via fe80::1. */
+  ip6?: string;
   ports: number[];
 }
 
@@ -105,6 +107,8 @@ export class Topology {
     await sh('ip', ['netns', 'add', t.node]);
     await nsSh(t.node, 'ip', ['link', 'set', 'lo', 'up']);
     await nsSh(t.node, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+    if (pods.some((p) => p.ip6))
+      await nsSh(t.node, 'sysctl', ['-qw', 'net.ipv6.conf.all.forwarding=1']);
     // The pods' gateway: a local address of the node, so ARP for it is answered.
     await sh('ip', ['-n', t.node, 'addr', 'add', '169.254.1.1/32', 'dev', 'lo']);
     for (const [i, pod] of pods.entries()) await t.addPod(pod, `vp${i}`);
@@ -136,6 +140,7 @@ export class Topology {
     await sh('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
     await sh('ip', ['-n', ns, 'route', 'add', '169.254.1.1', 'dev', 'eth0']);
     await sh('ip', ['-n', ns, 'route', 'add', 'default', 'via', '169.254.1.1', 'dev', 'eth0']);
+    if (pod.ip6) await this.addPodV6(ns, veth, pod.ip6);
     const child = spawn(
       'ip',
       ['netns', 'exec', ns, process.execPath, POD_TOOL, ...pod.ports.map(String)],
@@ -147,6 +152,13 @@ export class Topology {
     const tool = new PodTool(ns, pod.ip, child);
     await tool.ready();
     this.pods.set(pod.name, tool);
+  }
+
+  private async addPodV6(ns: string, veth: string, ip6: string): Promise<void> {
+    await sh('ip', ['-n', this.node, '-6', 'addr', 'add', 'fe80::1/64', 'dev', veth, 'nodad']);
+    await sh('ip', ['-n', this.node, '-6', 'route', 'add', `${ip6}/128`, 'dev', veth]);
+    await sh('ip', ['-n', ns, '-6', 'addr', 'add', `${ip6}/128`, 'dev', 'eth0', 'nodad']);
+    await sh('ip', ['-n', ns, '-6', 'route', 'add', 'default', 'via', 'fe80::1', 'dev', 'eth0']);
   }
 
   pod(name: string): PodTool {

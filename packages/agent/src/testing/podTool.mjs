@@ -11,7 +11,8 @@ import readline from 'node:readline';
 
 const ports = process.argv.slice(2).map(Number);
 for (const port of ports) {
-  net.createServer((s) => s.on('error', () => {}).pipe(s)).listen(port, '0.0.0.0');
+  // '::' is dual-stack: v4 clients arrive as v4-mapped addresses.
+  net.createServer((s) => s.on('error', () => {}).pipe(s)).listen(port, '::');
   const u = dgram.createSocket('udp4');
   u.on('message', (msg, rinfo) => u.send(msg, rinfo.port, rinfo.address));
   u.bind(port, '0.0.0.0');
