@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ipToBigInt } from '@palisade/model';
 import { cidrUnion } from './cidrUnion.js';
 
 const b = (cidr: string, ...except: string[]) => ({ cidr, except });
@@ -14,7 +15,11 @@ describe('cidrUnion', () => {
       want: ['128.0.0.0/1'],
     },
     { name: '::/0 minus ::/1', blocks: [b('::/0', '::/1')], want: ['8000::/1'] },
-    { name: 'a whole family is two /1 halves', blocks: [b('0.0.0.0/0')], want: ['0.0.0.0/1', '128.0.0.0/1'] },
+    {
+      name: 'a whole family is two /1 halves',
+      blocks: [b('0.0.0.0/0')],
+      want: ['0.0.0.0/1', '128.0.0.0/1'],
+    },
     { name: 'a fully excepted block is empty', blocks: [b('10.0.0.0/8', '0.0.0.0/0')], want: [] },
     {
       name: "another block re-admits what one block's except removed",
@@ -42,9 +47,42 @@ describe('cidrUnion', () => {
   });
 
   it('3,000 /32 blocks stay 3,000 members or fewer', () => {
-    const blocks = Array.from({ length: 3000 }, (_, i) => b(`10.${(i >> 8) & 255}.${i & 255}.7/32`));
+    const blocks = Array.from({ length: 3000 }, (_, i) =>
+      b(`10.${(i >> 8) & 255}.${i & 255}.7/32`),
+    );
     const out = cidrUnion(blocks);
     expect(out).toHaveLength(3000);
     expect(new Set(out).size).toBe(3000);
+  });
+
+  // An oracle over a small universe: each address of 10.0.0.0/26 must be in the result
+  // exactly when some block's cidr holds it and none of that block's excepts do, and
+  // no address may be covered twice (disjoint CIDRs are what hash:net holds).
+  it('matches NetworkPolicy semantics address by address (random blocks)', () => {
+    const contains = (cidr: string, ip: number): boolean => {
+      const [addr = '', len = '32'] = cidr.split('/');
+      const start = Number(ipToBigInt(addr));
+      const size = 2 ** (32 - Number(len));
+      const base = start - (start % size);
+      return ip >= base && ip < base + size;
+    };
+    const BASE = 0x0a000000;
+    let seed = 42;
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const randCidr = (): string =>
+      `10.0.0.${Math.floor(rand() * 64)}/${26 + Math.floor(rand() * 7)}`;
+    for (let round = 0; round < 300; round++) {
+      const blocks = Array.from({ length: 1 + Math.floor(rand() * 3) }, () =>
+        b(randCidr(), ...Array.from({ length: Math.floor(rand() * 3) }, randCidr)),
+      );
+      const got = cidrUnion(blocks);
+      for (let ip = BASE; ip < BASE + 64; ip++) {
+        const want = blocks.some(
+          (x) => contains(x.cidr, ip) && !x.except.some((e) => contains(e, ip)),
+        );
+        const covering = got.filter((m) => contains(m, ip)).length;
+        expect(covering, `${JSON.stringify(blocks)} @ .${ip - BASE}`).toBe(want ? 1 : 0);
+      }
+    }
   });
 });

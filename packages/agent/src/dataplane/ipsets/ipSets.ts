@@ -17,7 +17,13 @@ import { ipsetName, isPalisadeIpset, tempIpsetName, type IpFamily } from '@palis
 import type { IpSetId } from '../../messages.js';
 import type { Exec } from '../exec.js';
 import { checkResult, defaultRetry, withRetry, type RetryOptions } from '../retry.js';
-import { SET_TYPES, memberFamily, normalizeMember, type IpSetKind } from './members.js';
+import {
+  SET_TYPES,
+  memberFamily,
+  normalizeMember,
+  resolveNetConflicts,
+  type IpSetKind,
+} from './members.js';
 
 export const IPSET_MAXELEM = 1048576;
 export const IPSET_HASHSIZE = 1024;
@@ -260,6 +266,7 @@ export class IpSets {
         set.add(m);
       }
     }
+    if (kind === 'c') for (const set of out.values()) resolveNetConflicts(set);
     return out;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memberFamily, normalizeIp, normalizeMember } from './members.js';
+import { memberFamily, normalizeIp, normalizeMember, resolveNetConflicts } from './members.js';
 
 describe('normalizeIp (matches ipset save output)', () => {
   it.each([
@@ -39,5 +39,10 @@ describe('normalizeMember', () => {
     expect(memberFamily('n', 'fd00::1,tcp:80')).toBe(6);
     expect(memberFamily('n', '10.0.0.1,tcp:80')).toBe(4);
     expect(memberFamily('c', '10.0.0.0/8 nomatch')).toBe(4);
+  });
+
+  it('a network both in the set and nomatch keeps only nomatch (fails closed)', () => {
+    const members = new Set(['0.0.0.0/1', '128.0.0.0/1', '0.0.0.0/1 nomatch']);
+    expect([...resolveNetConflicts(members)]).toEqual(['128.0.0.0/1', '0.0.0.0/1 nomatch']);
   });
 });

@@ -70,11 +70,22 @@ function normalizeNet(m: string): string[] {
   return [len === max ? text + suffix : `${text}/${len}${suffix}`];
 }
 
+/**
+ * hash:net keeps one entry per network, flagged `nomatch` or not: a member list with
+ * both `N` and `N nomatch` has no kernel form (`ipset restore -exist` keeps whichever
+ * is written last, and a resync then flips it). Calc sends exact sets without
+ * `nomatch`; should a list ever hold both, `nomatch` wins: narrower, never wider.
+ */
+export function resolveNetConflicts(members: Set<string>): Set<string> {
+  for (const m of members)
+    if (m.endsWith(' nomatch')) members.delete(m.slice(0, -' nomatch'.length));
+  return members;
+}
+
 /** Canonical text of an IP address (RFC 5952 for v6, like inet_ntop), or null. */
 export function normalizeIp(ip: string): string | null {
   const bits = ipToBigInt(ip);
   return bits === null ? null : bigIntToIp(bits, familyOf(ip));
 }
-
 
 export { formatIpv6Groups } from '@palisade/model';
