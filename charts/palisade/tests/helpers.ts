@@ -1,7 +1,13 @@
-/** Shared builders for the chart tests. */
+/** Shared builders for the chart tests (rendering is the real `helm template`, see helm.ts). */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadYamlFile, renderChart, type Manifest, type RenderResult } from '../../tools/chart.js';
+import {
+  loadYamlFile,
+  renderChart,
+  type Manifest,
+  type RenderOptions,
+  type RenderResult,
+} from './helm.js';
 
 export const CHART_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_ROOT = path.resolve(CHART_DIR, '../..');
@@ -31,6 +37,20 @@ export const EXTERNAL = {
 
 export function render(...values: Record<string, unknown>[]): RenderResult {
   return renderChart({ chartDir: CHART_DIR, releaseName: RELEASE, namespace: NAMESPACE, values });
+}
+
+/** render() with helm options, e.g. `{ apiVersions: ['monitoring.coreos.com/v1'] }`. */
+export function renderWith(
+  opts: Pick<RenderOptions, 'apiVersions' | 'includeCrds'>,
+  ...values: Record<string, unknown>[]
+): RenderResult {
+  return renderChart({
+    ...opts,
+    chartDir: CHART_DIR,
+    releaseName: RELEASE,
+    namespace: NAMESPACE,
+    values,
+  });
 }
 
 export function find(manifests: Manifest[], kind: string, name: string): Manifest {

@@ -1,6 +1,6 @@
 /** The uninstall cleanup hook, the two etcd modes, metrics and NOTES.txt. */
 import { describe, expect, it } from 'vitest';
-import { renderChartBuiltin } from '../../tools/chart.js';
+import { renderNotes, type Manifest } from './helm.js';
 import { cleanupProgress } from '../../../images/hooks/waitForDaemonSet.mjs';
 import {
   CHART_DIR,
@@ -11,6 +11,8 @@ import {
   podSpec,
   RELEASE,
   render,
+  renderWith,
+  VALUE_SETS,
 } from './helpers.js';
 
 const fullname = `${RELEASE}-palisade`;
@@ -195,16 +197,33 @@ describe('etcd', () => {
 });
 
 describe('metrics', () => {
-  it('has no ServiceMonitor by default, one per component when enabled', () => {
-    expect(render().manifests.filter((m) => m.kind === 'ServiceMonitor')).toEqual([]);
-    const sms = render({
-      metrics: { serviceMonitor: { enabled: true, labels: { release: 'prom' } } },
-    }).manifests.filter((m) => m.kind === 'ServiceMonitor');
-    expect(sms.map((m) => m.metadata.name).sort()).toEqual([
+  const PROM = ['monitoring.coreos.com/v1'];
+  const sms = (m: Manifest[]) => m.filter((x) => x.kind === 'ServiceMonitor');
+
+  it('has no ServiceMonitor by default, even where the Prometheus operator is installed', () => {
+    expect(sms(renderWith({ apiVersions: PROM }).manifests)).toEqual([]);
+  });
+
+  it('skips the ServiceMonitors where the cluster lacks the Prometheus operator CRDs', () => {
+    // Installing examples/bundled-etcd.yaml there failed: no matches for kind "ServiceMonitor".
+    const example = VALUE_SETS.find((v) => v.name === 'examples/bundled-etcd.yaml')!;
+    const { manifests } = render(...example.values);
+    expect(sms(manifests)).toEqual([]);
+    expect(find(manifests, 'DaemonSet', `${fullname}-agent`)).toBeDefined();
+  });
+
+  it('has one ServiceMonitor per component when enabled and the operator is installed', () => {
+    const found = sms(
+      renderWith(
+        { apiVersions: PROM },
+        { metrics: { serviceMonitor: { enabled: true, labels: { release: 'prom' } } } },
+      ).manifests,
+    );
+    expect(found.map((m) => m.metadata.name).sort()).toEqual([
       `${fullname}-agent`,
       `${fullname}-controller`,
     ]);
-    for (const sm of sms) expect(sm.metadata.labels?.release).toBe('prom');
+    for (const sm of found) expect(sm.metadata.labels?.release).toBe('prom');
   });
 });
 
@@ -213,7 +232,7 @@ describe('NOTES.txt', () => {
     ['bundled etcd', [], /StatefulSet pal-palisade-etcd \(bundled/],
     ['external etcd', [EXTERNAL], /etcd: {7}https:\/\/etcd-0\.example:2379/],
   ])('tells how to check the install with palisadectl status (%s)', (_name, values, etcdLine) => {
-    const { notes } = renderChartBuiltin({
+    const notes = renderNotes({
       chartDir: CHART_DIR,
       releaseName: RELEASE,
       namespace: NAMESPACE,

@@ -4,12 +4,13 @@
  * workloads keep the properties the design depends on.
  */
 import { describe, expect, it } from 'vitest';
-import { validateManifest } from '../../tools/k8sValidate.js';
+import { validateManifest } from './k8sValidate.js';
 import {
   envOf,
   find,
   podSpec,
   render,
+  renderWith,
   RELEASE,
   VALUE_SETS,
   workloads,
@@ -18,6 +19,19 @@ import {
 } from './helpers.js';
 
 const fullname = `${RELEASE}-palisade`;
+
+describe('chart rendered for a cluster with the Prometheus operator', () => {
+  it('renders valid ServiceMonitors', async () => {
+    const { manifests } = renderWith(
+      { apiVersions: ['monitoring.coreos.com/v1'] },
+      { metrics: { serviceMonitor: { enabled: true } } },
+    );
+    const sms = manifests.filter((m) => m.kind === 'ServiceMonitor');
+    expect(sms).toHaveLength(2);
+    const problems = (await Promise.all(sms.map((m) => validateManifest(m)))).flat();
+    expect(problems).toEqual([]);
+  });
+});
 
 describe.each(VALUE_SETS)('chart rendered with $name', ({ values }) => {
   const { manifests } = render(...values);

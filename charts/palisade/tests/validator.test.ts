@@ -1,7 +1,7 @@
 /** The offline manifest validator itself must catch what the API server would reject. */
 import { describe, expect, it } from 'vitest';
-import type { Manifest } from '../../tools/chart.js';
-import { validateManifest } from '../../tools/k8sValidate.js';
+import type { Manifest } from './helm.js';
+import { validateManifest } from './k8sValidate.js';
 
 function daemonSet(podSpec: Record<string, unknown>): Manifest {
   return {

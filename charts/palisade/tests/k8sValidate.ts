@@ -8,7 +8,7 @@
  *     OpenAPI document), so a misspelt or misplaced field is an error.
  */
 import * as k8s from '@kubernetes/client-node';
-import type { Manifest } from './chart.js';
+import type { Manifest } from './helm.js';
 
 interface ModelClass {
   new (data: unknown): { validate(): void };
