@@ -42,6 +42,7 @@ describe('decodeStoredValue', () => {
       key,
       parsed: expect.objectContaining({ kind }),
       value,
+      ignored: [],
     });
   });
 
@@ -171,10 +172,18 @@ describe('decodeStoredValue', () => {
       'spec.ips: Required',
     ],
     [
-      'unknown field',
+      'an unknown field next to an invalid one (the value stays invalid)',
       namespaceKey('prod'),
-      edited(makeNamespace('prod'), (n) => Object.assign(n, { extra: 1 })),
-      "value: Unrecognized key(s) in object: 'extra'",
+      edited(makeNamespace('prod'), (n) =>
+        Object.assign(n, { extra: 1, kind: 'Namespace', spec: { labels: 3 } }),
+      ),
+      'spec.labels: Expected object',
+    ],
+    [
+      'a reserved label key on an endpoint',
+      endpointKey('node-a', 'prod', 'web-1'),
+      edited(endpoint, (e) => (e.spec.labels = { 'pal:namespace': 'adv' })),
+      'spec.labels.pal:namespace: is a reserved label key',
     ],
     [
       'bad IP',
@@ -188,6 +197,47 @@ describe('decodeStoredValue', () => {
     if (result.ok) return;
     expect(result.key).toBe(key);
     expect(result.error).toContain(error);
+  });
+
+  describe('unknown fields (a newer writer, same apiVersion)', () => {
+    it.each([
+      [
+        'top level',
+        namespaceKey('prod'),
+        edited(makeNamespace('prod'), (n) => Object.assign(n, { futureField: true })),
+        ['futureField'],
+      ],
+      [
+        'in spec',
+        endpointKey('node-a', 'prod', 'web-1'),
+        edited(endpoint, (e) => Object.assign(e.spec, { futureField: { a: 1 } })),
+        ['spec.futureField'],
+      ],
+      [
+        'inside a union branch and in metadata',
+        policyKey('prod', 'allow-web'),
+        edited(policy, (p) => {
+          Object.assign(p.spec.ingress[0]!.peers[0]!, { weight: 3 });
+          Object.assign(p.metadata, { generation: 2 });
+        }),
+        ['metadata.generation', 'spec.ingress[0].peers[0].weight'],
+      ],
+    ])('are ignored when reading: %s', (_name, key, raw, ignored) => {
+      const result = decodeStoredValue(key, raw);
+      expect(result.ok).toBe(true);
+      if (!result.ok) return;
+      expect([...result.ignored].sort()).toEqual(ignored);
+      const strictKeys = JSON.stringify(result.value);
+      expect(strictKeys).not.toMatch(/futureField|weight|generation/);
+    });
+
+    it('are still refused when writing', () => {
+      expect(
+        catchPalisadeError(() =>
+          encodeValue(NamespaceSchema, { ...makeNamespace('prod'), futureField: true } as never),
+        ).message,
+      ).toContain("Unrecognized key(s) in object: 'futureField'");
+    });
   });
 
   it('lists every problem', () => {

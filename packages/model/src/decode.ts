@@ -2,6 +2,12 @@
  * Decoding and encoding of the values stored in etcd. Every read goes through
  * `decodeStoredValue`, which never throws: a bad value becomes a result naming the
  * key and the field, so callers can report it and contain it (never widen access).
+ *
+ * Reading is tolerant of fields this version does not know; writing is strict. The
+ * model is versioned by `apiVersion`: within one version a newer writer may add fields
+ * that older readers ignore (a rolling upgrade runs controller N+1 with agents N), so a
+ * field whose absence would widen access must come with a new apiVersion, which older
+ * readers reject and contain. Ignored fields are listed in `ignored`.
  */
 import type { z } from 'zod';
 import { PalisadeError } from './errors.js';
@@ -40,6 +46,9 @@ export type DecodedValue =
   | { ok: true; kind: 'leader'; key: string; parsed: KeyOf<'leader'>; value: Leader }
   | { ok: true; kind: 'lastDelete'; key: string; parsed: KeyOf<'lastDelete'>; value: LastDelete };
 
+/** A decoded value and the unknown fields that were ignored to read it. */
+export type DecodedWithIgnored = DecodedValue & { ignored: readonly string[] };
+
 export interface DecodeFailure {
   ok: false;
   key: string;
@@ -47,7 +56,7 @@ export interface DecodeFailure {
   error: string;
 }
 
-export type DecodeResult = DecodedValue | DecodeFailure;
+export type DecodeResult = DecodedWithIgnored | DecodeFailure;
 
 const SCHEMAS = {
   policy: { schema: PolicySchema, kind: 'Policy' },
@@ -125,6 +134,49 @@ function kindOf(json: unknown): unknown {
     : undefined;
 }
 
+/**
+ * Removes the fields the schema reports as unrecognized (at any depth), returning
+ * their paths, or null when some other problem remains (then the value stays invalid).
+ */
+function stripUnknown(json: unknown, issues: readonly z.ZodIssue[]): string[] | null {
+  const flat = flattenIssues(issues);
+  if (flat.length === 0 || flat.some((i) => i.code !== 'unrecognized_keys')) return null;
+  const removed: string[] = [];
+  for (const issue of flat) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    let node: unknown = json;
+    for (const step of issue.path) node = (node as Record<string | number, unknown>)[step];
+    if (typeof node !== 'object' || node === null) return null;
+    for (const k of issue.keys) {
+      delete (node as Record<string, unknown>)[k];
+      removed.push(formatZodPath([...issue.path, k]));
+    }
+  }
+  return removed;
+}
+
+/** Strict parse, then (for unknown fields only) parse again without them. */
+function parseTolerant(
+  schema: z.ZodTypeAny,
+  json: unknown,
+): { ok: true; data: unknown; ignored: string[] } | { ok: false; error: string } {
+  const ignored: string[] = [];
+  // Each pass removes every unknown field zod reported; nested ones can surface
+  // only after their parent parses, so allow a few passes.
+  for (let pass = 0; pass < 4; pass++) {
+    const result = schema.safeParse(json);
+    if (result.success) return { ok: true, data: result.data, ignored };
+    const removed = stripUnknown(json, result.error.issues);
+    if (removed === null || removed.length === 0)
+      return { ok: false, error: formatZodError(result.error) };
+    ignored.push(...removed);
+  }
+  const last = schema.safeParse(json);
+  return last.success
+    ? { ok: true, data: last.data, ignored }
+    : { ok: false, error: formatZodError(last.error) };
+}
+
 /** Parses the key, the JSON and the schema, and checks the value's metadata against the key. */
 export function decodeStoredValue(key: string, raw: string): DecodeResult {
   const fail = (error: string): DecodeFailure => ({ ok: false, key, error });
@@ -142,11 +194,19 @@ export function decodeStoredValue(key: string, raw: string): DecodeResult {
     return fail(
       `kind: expected ${JSON.stringify(kind)} under a ${parsed.kind} key, found ${JSON.stringify(actualKind) ?? 'none'}`,
     );
-  const result = schema.safeParse(json);
-  if (!result.success) return fail(formatZodError(result.error));
-  const mismatch = metadataMismatch(parsed, result.data);
+  const result = parseTolerant(schema, json);
+  if (!result.ok) return fail(result.error);
+  const value = result.data as DecodedValue['value'];
+  const mismatch = metadataMismatch(parsed, value);
   if (mismatch !== null) return fail(mismatch);
-  return { ok: true, kind: parsed.kind, key, parsed, value: result.data } as DecodedValue;
+  return {
+    ok: true,
+    kind: parsed.kind,
+    key,
+    parsed,
+    value,
+    ignored: result.ignored,
+  } as DecodedWithIgnored;
 }
 
 /** Recursively sorts object keys, so record fields (labels) encode in a stable order. */

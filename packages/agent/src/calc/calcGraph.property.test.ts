@@ -60,7 +60,12 @@ function naiveCheck(world: World, state: ModelState): void {
     local.map((e) => `${e.metadata.namespace}/${e.metadata.name}`).sort(),
   );
   const active = policies.filter((p) =>
-    local.some((e) => matchSelector(parseSelector(p.spec.selector), labels(e))),
+    local.some(
+      (e) =>
+        // A namespaced policy selects only endpoints of its own namespace.
+        e.metadata.namespace === p.metadata.namespace &&
+        matchSelector(parseSelector(p.spec.selector), labels(e)),
+    ),
   );
   expect(Object.keys(state.policies).sort()).toEqual(
     active.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort(),

@@ -62,7 +62,10 @@ describe('CalcGraph rules', () => {
       ),
     );
     const { first } = graph(epInput(local), epInput(remote), epInput(dns), policyInput(p));
-    const ingressSet = { kind: 'n' as const, identity: `dst|${c("app == 'web'")}|TCP|http` };
+    const ingressSet = {
+      kind: 'n' as const,
+      identity: `dst|${c("app == 'web' && pal:namespace == 'ns-a'")}|TCP|http`,
+    };
     const udpDns = { kind: 'n' as const, identity: `${c("app == 'dns'")}|UDP|dns` };
     const tcpDns = { kind: 'n' as const, identity: `${c("app == 'dns'")}|TCP|dns` };
     const allHttp = { kind: 'n' as const, identity: 'all()|TCP|http' };

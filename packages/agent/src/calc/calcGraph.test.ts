@@ -178,10 +178,12 @@ describe('CalcGraph', () => {
     expect(msgs[1]).toMatchObject({ type: 'EndpointUpdate', ips: ['10.0.0.9'] });
   });
 
-  it('orders policies by order, namespace, name and isolates per type', () => {
+  it('orders policies by order and name, isolates per type, and confines each policy to its namespace', () => {
     const sel = withSelector("app == 'web'");
     const ps = [
+      // Same selector, other namespace: a namespaced policy never selects ns-a's pods.
       makePolicy('ns-b', 'a', sel, withTypes('Egress')),
+      makePolicy('ns-b', 'evil', withSelector("pal:namespace == 'ns-a'")),
       makePolicy('ns-a', 'z', sel),
       makePolicy('ns-a', 'b', sel, withOrder(5), withTypes('Ingress', 'Egress')),
       makePolicy('ns-a', 'a', sel),
@@ -193,10 +195,7 @@ describe('CalcGraph', () => {
         { namespace: 'ns-a', name: 'a' },
         { namespace: 'ns-a', name: 'z' },
       ],
-      egress: [
-        { namespace: 'ns-a', name: 'b' },
-        { namespace: 'ns-b', name: 'a' },
-      ],
+      egress: [{ namespace: 'ns-a', name: 'b' }],
     });
   });
 

@@ -37,7 +37,8 @@ export function cidrUnion(blocks: readonly IpBlock[]): string[] {
       let pieces: Range[] = [base.range];
       for (const e of block.except) {
         const ex = parseCidr(e);
-        if (ex !== null && ex.family === family) pieces = pieces.flatMap((p) => subtract(p, ex.range));
+        if (ex !== null && ex.family === family)
+          pieces = pieces.flatMap((p) => subtract(p, ex.range));
       }
       ranges.push(...pieces);
     }

@@ -15,6 +15,8 @@ import {
 
 const c = canonicalSelector;
 const POLICY_SEL = "app == 'web'";
+/** The policy selector as the agent applies it: confined to the policy's namespace ('ns'). */
+const SUBJECT = "app == 'web' && pal:namespace == 'ns'";
 /** Identity of the one hash:net set of a rule's IP blocks. */
 const blocks = (...b: { cidr: string; except: string[] }[]): string => cidrSet(b).identity;
 
@@ -82,11 +84,11 @@ const cases: {
         {
           kind: 'named',
           protocol: 'TCP',
-          set: { kind: 'n', identity: `dst|${c(POLICY_SEL)}|TCP|http` },
+          set: { kind: 'n', identity: `dst|${c(SUBJECT)}|TCP|http` },
         },
       ],
     },
-    sets: ["s:app == 'db'", `n:dst|${c(POLICY_SEL)}|TCP|http`],
+    sets: ["s:app == 'db'", `n:dst|${c(SUBJECT)}|TCP|http`],
   },
   {
     name: 'egress named port: one set per selector peer, plus all() for IP-block peers',
@@ -155,7 +157,10 @@ const cases: {
           kind: 'ipset',
           set: {
             kind: 'c',
-            identity: blocks({ cidr: '10.0.0.1/32', except: [] }, { cidr: '10.0.0.2/32', except: [] }),
+            identity: blocks(
+              { cidr: '10.0.0.1/32', except: [] },
+              { cidr: '10.0.0.2/32', except: [] },
+            ),
           },
         },
       ],

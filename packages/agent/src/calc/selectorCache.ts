@@ -7,10 +7,9 @@
  * caller decides how to fail closed.
  */
 import {
-  NAMESPACE_NAME_LABEL,
   parseSelector,
+  policySubject,
   printSelector,
-  quoteSelectorValue,
   type Policy,
   type SelectorExpr,
 } from '@palisade/model';
@@ -43,18 +42,13 @@ export class SelectorCache {
   }
 
   /**
-   * The endpoints a policy applies to. A selector that cannot be parsed falls back to
-   * every endpoint of the policy's namespace: isolating too much is safe, silently
-   * isolating nothing would widen access.
+   * The endpoints a policy applies to: its selector confined to the policy's own
+   * namespace (policySubject, shared with palisadectl). An unparsable selector selects
+   * every endpoint of the namespace: isolating too much is safe, silently isolating
+   * nothing would widen access.
    */
   policySelector(policy: Policy): ParsedSelector {
-    const parsed = this.parse(policy.spec.selector);
-    if (parsed !== null) return parsed;
-    const expr: SelectorExpr = {
-      op: 'eq',
-      key: NAMESPACE_NAME_LABEL,
-      value: policy.metadata.namespace,
-    };
-    return { text: `${NAMESPACE_NAME_LABEL} == ${quoteSelectorValue(expr.value)}`, expr };
+    const { text, expr } = policySubject(policy.metadata.namespace, policy.spec.selector);
+    return { text, expr };
   }
 }

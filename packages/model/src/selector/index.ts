@@ -18,7 +18,15 @@ import { printSelector } from './printer.js';
 export * from './types.js';
 export { parseSelector } from './parser.js';
 export { normalizeSelector, printSelector, quoteSelectorValue } from './printer.js';
-export { matchSelector, selectorKeys, selectorLabels } from './matcher.js';
+export {
+  evaluateSelector,
+  isReservedLabelKey,
+  matchSelector,
+  selectorKeys,
+  selectorLabels,
+  type SelectorTruth,
+} from './matcher.js';
+export { namespaceExpr, policySubject, type PolicySubject } from './confine.js';
 export { labelSelectorToExpr, peerSelector, policySelector } from './kubernetes.js';
 
 /** parse + print: the canonical text of a selector. */

@@ -39,10 +39,61 @@ export function matchSelector(expr: SelectorExpr, labels: Labels): boolean {
   }
 }
 
+/** Kleene truth: `unknown` when the answer depends on labels that cannot be read. */
+export type SelectorTruth = boolean | 'unknown';
+
+/**
+ * Three-valued evaluation: every term on a key for which `isUnknown` holds is
+ * `unknown`, whatever its operator, and `&&`/`||` combine by Kleene logic. Callers pick
+ * the safe reading: a peer (an allow) matches only on `true`; a subject (isolation)
+ * is isolated unless the answer is `false`.
+ */
+export function evaluateSelector(
+  expr: SelectorExpr,
+  labels: Labels,
+  isUnknown: (key: string) => boolean,
+): SelectorTruth {
+  switch (expr.op) {
+    case 'all':
+      return true;
+    case 'and': {
+      let out: SelectorTruth = true;
+      for (const t of expr.terms) {
+        const v = evaluateSelector(t, labels, isUnknown);
+        if (v === false) return false;
+        if (v === 'unknown') out = 'unknown';
+      }
+      return out;
+    }
+    case 'or': {
+      let out: SelectorTruth = false;
+      for (const t of expr.terms) {
+        const v = evaluateSelector(t, labels, isUnknown);
+        if (v === true) return true;
+        if (v === 'unknown') out = 'unknown';
+      }
+      return out;
+    }
+    case 'eq':
+    case 'ne':
+    case 'in':
+    case 'notin':
+    case 'has':
+    case 'nothas':
+      return isUnknown(expr.key) ? 'unknown' : matchSelector(expr, labels);
+  }
+}
+
+/** Keys whose labels are derived by Palisade, never taken from a pod's own labels. */
+export function isReservedLabelKey(key: string): boolean {
+  return key.startsWith(NAMESPACE_LABEL_PREFIX) || key.startsWith('pal:');
+}
+
 /**
  * The label map a selector is evaluated against for one endpoint: the pod's labels,
  * the namespace's labels under `ns:`, and `pal:namespace`. Kubernetes label keys
- * cannot contain ':', so the reserved names never collide with pod labels.
+ * cannot contain ':', so the reserved names never collide with pod labels; a stored
+ * endpoint that carries one anyway cannot use it to pose as another namespace.
  */
 export function selectorLabels(
   podLabels: Labels,
@@ -50,7 +101,7 @@ export function selectorLabels(
   namespaceLabels: Labels,
 ): Labels {
   return Object.fromEntries([
-    ...Object.entries(podLabels),
+    ...Object.entries(podLabels).filter(([k]) => !isReservedLabelKey(k)),
     ...Object.entries(namespaceLabels).map(
       ([k, v]) => [`${NAMESPACE_LABEL_PREFIX}${k}`, v] as const,
     ),
