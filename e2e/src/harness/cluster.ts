@@ -146,6 +146,7 @@ export class Cluster {
       '--node-name', node.name,
       '--etcd-endpoints', 'http://127.0.0.1:2379',
       '--metrics-port', '9092',
+      '--state-dir', path.join(this.runDir, 'state'),
       '--log-format', 'json',
       '--ipv6', this.topology.dualStack ? 'true' : 'false',
       ...(this.opts.agentArgs ?? []),

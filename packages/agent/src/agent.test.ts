@@ -59,12 +59,10 @@ function setup(opts: { failures?: number } = {}) {
   const calc = {
     onUpdate: (i: CalcInput) => void fed.push(i),
     flush: (): CalcMessage[] =>
-      fed
-        .splice(0)
-        .map((i) => ({
-          type: 'PolicyRemove',
-          policy: (i as { ref: { namespace: string; name: string } }).ref,
-        })),
+      fed.splice(0).map((i) => ({
+        type: 'PolicyRemove',
+        policy: (i as { ref: { namespace: string; name: string } }).ref,
+      })),
     stats: () => ({ endpoints: 0, localEndpoints: 0, policies: 0, activePolicies: 0, ipsets: 0 }),
   };
   let failuresLeft = opts.failures ?? 0;

@@ -7,7 +7,7 @@ describe('parseConfig', () => {
       nodeName: 'node-a',
       etcd: { endpoints: ['http://127.0.0.1:2379'] },
       metricsPort: 9092,
-      metricsHost: '0.0.0.0',
+      metricsHost: '127.0.0.1',
       logLevel: 'info',
       logFormat: undefined,
       ipv6: null,
@@ -19,6 +19,7 @@ describe('parseConfig', () => {
       maxApplyFailures: 5,
       blockedLogPerSecond: 20,
       cleanup: false,
+      stateDir: '/var/lib/palisade',
     });
   });
 

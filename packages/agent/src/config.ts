@@ -40,12 +40,16 @@ export interface AgentConfig {
   maxApplyFailures: number;
   blockedLogPerSecond: number;
   cleanup: boolean;
+  /** Where local state that must survive a restart lives ('' = nowhere). */
+  stateDir: string;
 }
 
 export const DEFAULTS = {
   etcdEndpoints: 'http://127.0.0.1:2379',
   metricsPort: 9092,
-  metricsHost: '0.0.0.0',
+  // Loopback: the counters name every tenant's blocked connections, and any pod on a
+  // host-network node could read them. The chart binds the node IP for scraping.
+  metricsHost: '127.0.0.1',
   logLevel: 'info',
   ipv6: 'auto',
   iptablesBackend: 'auto',
@@ -55,6 +59,7 @@ export const DEFAULTS = {
   statusTtl: 30,
   maxApplyFailures: 5,
   blockedLogPerSecond: 20,
+  stateDir: '/var/lib/palisade',
 } as const;
 
 /** `250ms`, `2s`, `1m` → milliseconds; a bare number is seconds (as in every Palisade command). */
@@ -137,6 +142,13 @@ export function buildProgram(): Command {
         .default(DEFAULTS.blockedLogPerSecond),
     )
     .addOption(
+      opt(
+        '--state-dir <dir>',
+        "directory for state that must survive restarts (local endpoints' last good values); '' disables",
+        'PALISADE_STATE_DIR',
+      ).default(DEFAULTS.stateDir),
+    )
+    .addOption(
       opt('--cleanup', 'remove every pal- chain, jump and ipset, then exit', 'PALISADE_CLEANUP'),
     )
     .exitOverride()
@@ -158,6 +170,7 @@ interface RawOpts extends EtcdFlagValues {
   maxApplyFailures: number;
   blockedLogRate: number;
   cleanup?: boolean | string;
+  stateDir: string;
 }
 
 /** Parses argv (without the node/script entries) and env into a config; throws PalisadeError on bad input. */
@@ -192,5 +205,6 @@ export function parseConfig(
     maxApplyFailures: o.maxApplyFailures,
     blockedLogPerSecond: o.blockedLogRate,
     cleanup,
+    stateDir: o.stateDir,
   };
 }

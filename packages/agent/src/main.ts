@@ -23,6 +23,7 @@ import { Dataplane, realExec, type Exec } from './dataplane/index.js';
 import { AgentMetrics } from './metrics.js';
 import { StatusReporter } from './statusReporter.js';
 import { ValidationFilter } from './validationFilter.js';
+import { FileLastGoodStore } from './lastGoodStore.js';
 
 function version(): string {
   try {
@@ -70,10 +71,19 @@ async function run(cfg: AgentConfig, logger: Logger): Promise<void> {
   const metrics = new AgentMetrics();
   const client = EtcdClient.connect(cfg.etcd, logger.child({ component: 'etcd' }));
   const calc = new CalcGraph({ nodeName: cfg.nodeName });
+  const lastGood =
+    cfg.stateDir === ''
+      ? undefined
+      : new FileLastGoodStore({
+          dir: cfg.stateDir,
+          nodeName: cfg.nodeName,
+          logger: logger.child({ component: 'state' }),
+        });
   const filter = new ValidationFilter({
     nodeName: cfg.nodeName,
     logger: logger.child({ component: 'validation' }),
     onInvalid: (kind) => metrics.invalidValues.inc({ kind }),
+    ...(lastGood ? { lastGood } : {}),
   });
   const dataplane = new Dataplane({
     exec: realExec,
@@ -131,6 +141,7 @@ async function run(cfg: AgentConfig, logger: Logger): Promise<void> {
       await agent.stop();
       blocked.stop();
       await status.stop();
+      lastGood?.flush();
       await server.close();
       await client.close();
     } catch (err) {

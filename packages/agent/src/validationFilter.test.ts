@@ -6,11 +6,12 @@ import {
   LEADER_KEY,
   namespaceKey,
   policyKey,
+  type Endpoint,
   type EndpointInput,
   type PolicyInput,
 } from '@palisade/model';
 import type { SyncUpdate } from '@palisade/datastore';
-import { ValidationFilter } from './validationFilter.js';
+import { ValidationFilter, type LastGoodStore } from './validationFilter.js';
 
 const NODE = 'node-a';
 
@@ -159,20 +160,121 @@ describe('ValidationFilter', () => {
     expect(Object.keys(filter.invalidKeys())).toEqual([key]);
   });
 
-  it('reports a never-valid local endpoint without inventing one', () => {
+  it('quarantines the IPs of a never-valid local endpoint, and releases them once it reads', () => {
     const { filter, invalid } = setup();
     const key = endpointKey(NODE, 'ns1', 'pod1');
-    expect(filter.filter([put(key, makeEndpoint('node-b', 'ns1', 'pod1'))])).toEqual([]);
+    const out = filter.filter([put(key, makeEndpoint('node-b', 'ns1', 'pod1', '10.0.0.7'))]);
     expect(invalid).toEqual([key]);
+    expect(out).toMatchObject([
+      {
+        kind: 'policy',
+        ref: { namespace: 'ns1', name: 'pal:quarantine:pod1' },
+        value: {
+          spec: {
+            selector: "pal:quarantine == 'pod1'",
+            types: ['Ingress', 'Egress'],
+            ingress: [],
+            egress: [],
+          },
+        },
+      },
+      {
+        kind: 'endpoint',
+        ref: { namespace: 'ns1', name: 'pod1' },
+        value: { spec: { node: NODE, ips: ['10.0.0.7'], labels: { 'pal:quarantine': 'pod1' } } },
+      },
+    ]);
+    const fixed = filter.filter([put(key, makeEndpoint(NODE, 'ns1', 'pod1', '10.0.0.7'))]);
+    expect(fixed).toMatchObject([
+      { kind: 'policy', ref: { namespace: 'ns1', name: 'pal:quarantine:pod1' }, value: null },
+      { kind: 'endpoint', value: { spec: { labels: { app: 'web' } } } },
+    ]);
   });
 
-  it('treats an invalid namespace as having no labels', () => {
-    const { filter } = setup();
-    const [input] = filter.filter([put(namespaceKey('ns1'), { kind: 'Namespace' })]);
-    expect(input).toMatchObject({
-      kind: 'namespace',
-      name: 'ns1',
-      value: { spec: { labels: {} } },
+  it('reports a local endpoint that names no IP without inventing one', () => {
+    const { filter, invalid } = setup();
+    const key = endpointKey(NODE, 'ns1', 'pod1');
+    expect(filter.filter([put(key, '{"spec": {"ips": ["not-an-ip"]}}')])).toEqual([]);
+    expect(filter.filter([put(key, '{oops')])).toEqual([]);
+    expect(invalid).toEqual([key, key]);
+  });
+
+  it('keeps last good values across a restart through the store', () => {
+    const saved = new Map<string, Endpoint>();
+    const store: LastGoodStore = {
+      load: () => new Map(saved),
+      set: (k, v) => (v === null ? saved.delete(k) : saved.set(k, v)),
+    };
+    const key = endpointKey(NODE, 'ns1', 'pod1');
+    const remote = endpointKey('node-b', 'ns1', 'pod2');
+    const first = new ValidationFilter({ nodeName: NODE, logger: silentLogger(), lastGood: store });
+    const [good] = first.filter([
+      put(key, makeEndpoint(NODE, 'ns1', 'pod1', '10.0.0.9')),
+      put(remote, makeEndpoint('node-b', 'ns1', 'pod2')),
+    ]);
+    expect([...saved.keys()]).toEqual([key]);
+    const restarted = new ValidationFilter({
+      nodeName: NODE,
+      logger: silentLogger(),
+      lastGood: store,
+    });
+    expect(restarted.filter([put(key, '{"corrupt": true')])).toEqual([good]);
+    restarted.filter([del(key)]);
+    expect(saved.size).toBe(0);
+  });
+
+  it('reads values with fields it does not know (a newer controller)', () => {
+    const { filter, invalid } = setup();
+    const key = endpointKey(NODE, 'ns1', 'pod1');
+    const [input] = filter.filter([
+      put(key, { ...makeEndpoint(NODE, 'ns1', 'pod1'), futureField: true }),
+    ]);
+    expect(input).toMatchObject({ kind: 'endpoint', value: { spec: { ips: ['10.0.0.1'] } } });
+    expect(invalid).toEqual([]);
+  });
+
+  describe('an unreadable namespace', () => {
+    const nsValue = (labels: Record<string, string>) => ({
+      apiVersion: 'palisade.io/v1',
+      kind: 'Namespace',
+      metadata: { name: 'ns1' },
+      spec: { labels },
+    });
+
+    it('has unknown labels, not empty ones', () => {
+      const { filter } = setup();
+      expect(filter.filter([put(namespaceKey('ns1'), { kind: 'Namespace' })])).toEqual([
+        { kind: 'namespace', name: 'ns1', value: null, unreadable: true },
+      ]);
+      expect(filter.filter([put(namespaceKey('ns1'), nsValue({ env: 'prod' }))])).toMatchObject([
+        { kind: 'namespace', name: 'ns1', value: { spec: { labels: { env: 'prod' } } } },
+      ]);
+    });
+
+    it("isolates its whole namespace instead of a policy whose selector reads the namespace's labels", () => {
+      const { filter } = setup();
+      const nsPolicy = makePolicy('ns1', 'p', (p) => (p.spec.selector = "ns:env != 'prod'"));
+      const podPolicy = makePolicy('ns1', 'q');
+      filter.filter([put(policyKey('ns1', 'p'), nsPolicy), put(policyKey('ns1', 'q'), podPolicy)]);
+      const broken = filter.filter([put(namespaceKey('ns1'), '{')]);
+      expect(broken).toMatchObject([
+        { kind: 'namespace', unreadable: true },
+        {
+          kind: 'policy',
+          ref: { namespace: 'ns1', name: 'p' },
+          value: { spec: { selector: "pal:namespace == 'ns1'", ingress: [], egress: [] } },
+        },
+      ]);
+      expect(broken).toHaveLength(2);
+      // A policy that arrives meanwhile is contained too.
+      expect(filter.filter([put(policyKey('ns1', 'p'), nsPolicy)])).toMatchObject([
+        { value: { spec: { selector: "pal:namespace == 'ns1'" } } },
+      ]);
+      const fixed = filter.filter([put(namespaceKey('ns1'), nsValue({}))]);
+      expect(fixed).toMatchObject([
+        { kind: 'namespace', value: { spec: { labels: {} } } },
+        { kind: 'policy', value: { spec: { selector: "ns:env != 'prod'" } } },
+      ]);
     });
   });
 });

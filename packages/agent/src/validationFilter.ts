@@ -5,28 +5,30 @@
  * Guarantees (see docs/agent.md, "Invalid values"):
  *  - Keys outside the kinds the calc graph consumes (agent statuses, the controller's
  *    leader key, anything unparsable) are ignored without a report.
+ *  - Fields this version does not know are ignored (the model is versioned by
+ *    apiVersion; see model/decode.ts), so a newer controller never blinds older agents.
  *  - An unreadable POLICY becomes a policy that selects every endpoint of its
  *    namespace, with types [Ingress, Egress] and no rules. It isolates at least what
  *    the real policy could have selected (a namespaced policy only ever selects pods
  *    of its own namespace) and allows nothing.
  *  - An unreadable ENDPOINT on another node is removed: an endpoint we cannot read
  *    cannot be admitted as a peer (with Allow-only rules, dropping a peer narrows).
- *  - An unreadable ENDPOINT on this node keeps its last good value when there is one:
- *    its chains, isolation and memberships stay exactly as last programmed. Removing
- *    it would stop policing its IP (dispatch is by IP), which would widen access.
- *    With no good value ever seen we know no IP to police, so it is reported only.
- *  - An unreadable NAMESPACE keeps the namespace with empty labels: it drops out of
- *    namespaceSelector-based peer sets.
+ *  - An unreadable ENDPOINT on this node keeps its last good value: its chains,
+ *    isolation and memberships stay exactly as last programmed. Removing it would stop
+ *    policing its IP (dispatch is by IP), which would widen access. Last good values
+ *    are persisted (LastGoodStore), so this holds across agent restarts. With no good
+ *    value known, the IPs the value still names are QUARANTINED: a stand-in endpoint
+ *    that a stand-in policy isolates in both directions with no allows.
+ *  - An unreadable NAMESPACE has unknown labels: it matches no namespace selector,
+ *    positive or negative (LabelIndex, three-valued), and a policy of that namespace
+ *    whose own selector reads namespace labels isolates its whole namespace instead
+ *    (it cannot be known which of its pods it selects).
  *  - Each invalid key is logged (warn), counted (onInvalid), and listed in
  *    invalidKeys() until it is deleted or becomes valid again.
  */
 import type { Logger } from '@palisade/common';
 import {
-  API_VERSION,
-  decodeStoredValue,
-  errorMessage,
   parseKey,
-  parseSelector,
   type Endpoint,
   type Namespace,
   type ParsedKey,
@@ -34,25 +36,57 @@ import {
 } from '@palisade/model';
 import type { SyncUpdate } from '@palisade/datastore';
 import type { CalcInput } from './calc/index.js';
+import {
+  QUARANTINE_LABEL,
+  decode,
+  isolatingPolicy,
+  quarantinePolicyName,
+  quarantinedEndpoint,
+  salvageIps,
+  subjectReadsNamespaceLabels,
+} from './storedValues.js';
+
+export { decode, isolatingPolicy } from './storedValues.js';
 
 export type ConsumedKind = 'policy' | 'endpoint' | 'namespace';
+
+/** Where the last good value of each local endpoint survives an agent restart. */
+export interface LastGoodStore {
+  /** The values saved by an earlier run, by key. */
+  load(): ReadonlyMap<string, Endpoint>;
+  /** Records (or, with null, forgets) one key's last good value. */
+  set(key: string, value: Endpoint | null): void;
+}
 
 export interface ValidationFilterOptions {
   nodeName: string;
   logger: Logger;
   /** Called once per invalid value seen (for the invalid-values counter). */
   onInvalid?: (kind: ConsumedKind, key: string) => void;
+  lastGood?: LastGoodStore;
 }
 
 type Consumed = Extract<ParsedKey, { kind: ConsumedKind }>;
-type Decoded = { ok: true; value: Policy | Endpoint | Namespace } | { ok: false; error: string };
+type PolicyKey = Extract<ParsedKey, { kind: 'policy' }>;
 
 export class ValidationFilter {
   private readonly invalid = new Map<string, string>();
   /** Last good value of each local endpoint, by key. */
   private readonly lastGoodLocal = new Map<string, Endpoint>();
+  /** Local endpoint keys currently quarantined. */
+  private readonly quarantined = new Set<string>();
+  /** Namespaces whose stored value cannot be read. */
+  private readonly unreadableNs = new Set<string>();
+  /** Readable policies whose own selector reads namespace labels, by key. */
+  private readonly nsLabelPolicies = new Map<string, { parsed: PolicyKey; value: Policy }>();
 
-  constructor(private readonly opts: ValidationFilterOptions) {}
+  constructor(private readonly opts: ValidationFilterOptions) {
+    for (const [key, value] of opts.lastGood?.load() ?? []) {
+      const parsed = parseKey(key);
+      if (parsed?.kind === 'endpoint' && parsed.node === opts.nodeName)
+        this.lastGoodLocal.set(key, value);
+    }
+  }
 
   /** Invalid keys currently contained, key → message (for the agent status). */
   invalidKeys(): Record<string, string> {
@@ -64,45 +98,130 @@ export class ValidationFilter {
     for (const u of updates) {
       const parsed = parseKey(u.key);
       if (!parsed || !isConsumed(parsed)) continue;
-      const input = this.one(u.key, parsed, u.value);
-      if (input) out.push(input);
+      out.push(...this.one(u.key, parsed, u.value));
     }
     return out;
   }
 
-  private one(key: string, parsed: Consumed, raw: string | null): CalcInput | null {
-    if (raw === null) {
-      this.invalid.delete(key);
-      this.lastGoodLocal.delete(key);
-      return toInput(parsed, null);
+  private one(key: string, parsed: Consumed, raw: string | null): CalcInput[] {
+    const decoded = raw === null ? null : decode(key, raw);
+    if (decoded !== null && !decoded.ok) {
+      this.report(key, parsed.kind, decoded.error);
+      return this.contain(key, parsed, raw ?? '');
     }
-    const decoded = decode(key, raw);
-    if (decoded.ok) {
-      this.invalid.delete(key);
-      if (parsed.kind === 'endpoint' && parsed.node === this.opts.nodeName)
-        this.lastGoodLocal.set(key, decoded.value as Endpoint);
-      return toInput(parsed, decoded.value);
-    }
-    this.report(key, parsed.kind, decoded.error);
-    return this.contain(key, parsed);
-  }
-
-  private contain(key: string, parsed: Consumed): CalcInput | null {
+    this.invalid.delete(key);
+    const value = decoded?.value ?? null;
+    if (decoded && decoded.ignored.length > 0)
+      this.opts.logger.debug('ignored fields this version does not know', {
+        key,
+        fields: decoded.ignored,
+      });
     switch (parsed.kind) {
       case 'policy':
-        return toInput(
-          parsed,
-          isolatingPolicy(parsed.namespace, parsed.name, this.invalid.get(key) ?? ''),
-        );
+        return [this.policyInput(key, parsed, value as Policy | null)];
       case 'namespace':
-        return toInput(parsed, emptyNamespace(parsed.name));
+        return this.namespaceInputs(parsed.name, value as Namespace | null, false);
       case 'endpoint': {
-        if (parsed.node !== this.opts.nodeName) return toInput(parsed, null);
-        const last = this.lastGoodLocal.get(key);
-        // Keep what is programmed; with nothing known there is nothing to program.
-        return last ? toInput(parsed, last) : null;
+        const out = this.releaseQuarantine(key, parsed);
+        if (parsed.node === this.opts.nodeName) this.rememberLocal(key, value as Endpoint | null);
+        out.push(endpointInput(parsed, value as Endpoint | null));
+        return out;
       }
     }
+  }
+
+  private contain(key: string, parsed: Consumed, raw: string): CalcInput[] {
+    switch (parsed.kind) {
+      case 'policy':
+        this.nsLabelPolicies.delete(key);
+        return [
+          policyRef(
+            parsed,
+            isolatingPolicy(parsed.namespace, parsed.name, this.invalid.get(key) ?? ''),
+          ),
+        ];
+      case 'namespace':
+        return this.namespaceInputs(parsed.name, null, true);
+      case 'endpoint': {
+        if (parsed.node !== this.opts.nodeName) return [endpointInput(parsed, null)];
+        const last = this.lastGoodLocal.get(key);
+        // Keep what is programmed: the last good value, even from an earlier run.
+        if (last) return [...this.releaseQuarantine(key, parsed), endpointInput(parsed, last)];
+        return this.quarantine(key, parsed, salvageIps(raw));
+      }
+    }
+  }
+
+  /** A readable policy, or its isolating stand-in while its namespace's labels are unknown. */
+  private policyInput(key: string, parsed: PolicyKey, value: Policy | null): CalcInput {
+    if (value !== null && subjectReadsNamespaceLabels(value))
+      this.nsLabelPolicies.set(key, { parsed, value });
+    else this.nsLabelPolicies.delete(key);
+    if (value !== null && this.unreadableNs.has(parsed.namespace) && this.nsLabelPolicies.has(key))
+      return policyRef(
+        parsed,
+        isolatingPolicy(
+          parsed.namespace,
+          parsed.name,
+          `namespace ${parsed.namespace} cannot be read and spec.selector reads its labels`,
+        ),
+      );
+    return policyRef(parsed, value);
+  }
+
+  private namespaceInputs(name: string, value: Namespace | null, unreadable: boolean): CalcInput[] {
+    const changed = unreadable !== this.unreadableNs.has(name);
+    if (unreadable) this.unreadableNs.add(name);
+    else this.unreadableNs.delete(name);
+    const out: CalcInput[] = [
+      unreadable
+        ? { kind: 'namespace', name, value: null, unreadable: true }
+        : { kind: 'namespace', name, value },
+    ];
+    if (changed)
+      for (const [key, { parsed, value: policy }] of [...this.nsLabelPolicies])
+        if (parsed.namespace === name) out.push(this.policyInput(key, parsed, policy));
+    return out;
+  }
+
+  private rememberLocal(key: string, value: Endpoint | null): void {
+    if (value === null) this.lastGoodLocal.delete(key);
+    else this.lastGoodLocal.set(key, value);
+    this.opts.lastGood?.set(key, value);
+  }
+
+  private quarantine(
+    key: string,
+    parsed: Extract<Consumed, { kind: 'endpoint' }>,
+    ips: string[],
+  ): CalcInput[] {
+    // With no IP known there is nothing to police; the key is reported as invalid.
+    if (ips.length === 0) return this.releaseQuarantine(key, parsed);
+    this.quarantined.add(key);
+    const ref = { namespace: parsed.namespace, name: parsed.name };
+    const policy = isolatingPolicy(
+      parsed.namespace,
+      quarantinePolicyName(parsed.name),
+      `endpoint ${parsed.namespace}/${parsed.name} cannot be read; its IPs are denied`,
+      `${QUARANTINE_LABEL} == '${parsed.name}'`,
+    );
+    return [
+      {
+        kind: 'policy',
+        ref: { namespace: parsed.namespace, name: policy.metadata.name },
+        value: policy,
+      },
+      { kind: 'endpoint', ref, value: quarantinedEndpoint(ref, parsed.node, ips) },
+    ];
+  }
+
+  private releaseQuarantine(
+    key: string,
+    parsed: Extract<Consumed, { kind: 'endpoint' }>,
+  ): CalcInput[] {
+    if (!this.quarantined.delete(key)) return [];
+    const ref = { namespace: parsed.namespace, name: quarantinePolicyName(parsed.name) };
+    return [{ kind: 'policy', ref, value: null }];
   }
 
   private report(key: string, kind: ConsumedKind, error: string): void {
@@ -120,77 +239,13 @@ function isConsumed(k: ParsedKey): k is Consumed {
   return k.kind === 'policy' || k.kind === 'endpoint' || k.kind === 'namespace';
 }
 
-function toInput(parsed: Consumed, value: Policy | Endpoint | Namespace | null): CalcInput {
-  switch (parsed.kind) {
-    case 'policy':
-      return {
-        kind: 'policy',
-        ref: { namespace: parsed.namespace, name: parsed.name },
-        value: value as Policy | null,
-      };
-    case 'endpoint':
-      return {
-        kind: 'endpoint',
-        ref: { namespace: parsed.namespace, name: parsed.name },
-        value: value as Endpoint | null,
-      };
-    case 'namespace':
-      return { kind: 'namespace', name: parsed.name, value: value as Namespace | null };
-  }
+function policyRef(parsed: PolicyKey, value: Policy | null): CalcInput {
+  return { kind: 'policy', ref: { namespace: parsed.namespace, name: parsed.name }, value };
 }
 
-/** Parses and validates one stored value (schema, key/metadata agreement, selector syntax). */
-export function decode(key: string, raw: string): Decoded {
-  const res = decodeStoredValue(key, raw);
-  if (!res.ok) return { ok: false, error: res.error };
-  const value = res.value;
-  if (value.kind === 'Policy') {
-    const bad = badSelector(value);
-    if (bad) return { ok: false, error: bad };
-  }
-  if (value.kind !== 'Policy' && value.kind !== 'Endpoint' && value.kind !== 'Namespace')
-    return { ok: false, error: `kind: ${value.kind} is not consumed here` };
-  return { ok: true, value };
-}
-
-function badSelector(p: Policy): string | null {
-  const check = (sel: string, where: string): string | null => {
-    try {
-      parseSelector(sel);
-      return null;
-    } catch (err) {
-      return `${where}: ${errorMessage(err)}`;
-    }
-  };
-  const rules = [
-    ...p.spec.ingress.map((r, i) => [r, `spec.ingress.${i}`] as const),
-    ...p.spec.egress.map((r, i) => [r, `spec.egress.${i}`] as const),
-  ];
-  for (const [rule, where] of rules)
-    for (const [j, peer] of rule.peers.entries()) {
-      const bad = 'selector' in peer ? check(peer.selector, `${where}.peers.${j}.selector`) : null;
-      if (bad) return bad;
-    }
-  return check(p.spec.selector, 'spec.selector');
-}
-
-/** Selects the whole namespace, isolates both directions, allows nothing. */
-export function isolatingPolicy(namespace: string, name: string, error: string): Policy {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'Policy',
-    metadata: { namespace, name },
-    spec: {
-      order: 1000,
-      selector: `pal:namespace == '${namespace}'`,
-      types: ['Ingress', 'Egress'],
-      ingress: [],
-      egress: [],
-      error: { field: '(stored value)', message: error },
-    },
-  };
-}
-
-function emptyNamespace(name: string): Namespace {
-  return { apiVersion: API_VERSION, kind: 'Namespace', metadata: { name }, spec: { labels: {} } };
+function endpointInput(
+  parsed: Extract<Consumed, { kind: 'endpoint' }>,
+  value: Endpoint | null,
+): CalcInput {
+  return { kind: 'endpoint', ref: { namespace: parsed.namespace, name: parsed.name }, value };
 }

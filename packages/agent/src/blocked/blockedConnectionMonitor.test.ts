@@ -142,7 +142,8 @@ describe('BlockedConnectionMonitor', () => {
     });
     m.start();
     // Wait for the warning (not a fixed delay: the machine may be loaded), then a little more for duplicates.
-    for (let i = 0; i < 200 && warnings.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 200 && warnings.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setTimeout(r, 20));
     m.stop();
     mon.stop();

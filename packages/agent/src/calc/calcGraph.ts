@@ -17,6 +17,7 @@ import { ActivePolicyCalculator } from './activePolicyCalculator.js';
 import { EventSequencer } from './eventSequencer.js';
 import { IpSetCalculator } from './ipSetCalculator.js';
 import { LabelIndex, refKey, type IndexedEndpoint } from './labelIndex.js';
+import { UNREADABLE } from './labelIndex.js';
 import { PolicyResolver } from './policyResolver.js';
 import { PolicyRulesCalculator } from './policyRulesCalculator.js';
 import { SelectorCache } from './selectorCache.js';
@@ -24,7 +25,8 @@ import { SelectorCache } from './selectorCache.js';
 export type CalcInput =
   | { kind: 'policy'; ref: ObjectRef; value: Policy | null }
   | { kind: 'endpoint'; ref: ObjectRef; value: Endpoint | null }
-  | { kind: 'namespace'; name: string; value: Namespace | null };
+  /** `unreadable`: the namespace exists but its labels cannot be read (value is null). */
+  | { kind: 'namespace'; name: string; value: Namespace | null; unreadable?: boolean };
 
 export interface CalcStats {
   endpoints: number;
@@ -75,7 +77,10 @@ export class CalcGraph {
         this.active.setPolicy(input.ref, input.value);
         return;
       case 'namespace':
-        this.labels.setNamespace(input.name, input.value?.spec.labels ?? null);
+        this.labels.setNamespace(
+          input.name,
+          input.unreadable === true ? UNREADABLE : (input.value?.spec.labels ?? null),
+        );
         return;
       case 'endpoint':
         this.updateEndpoint(input.ref, input.value);

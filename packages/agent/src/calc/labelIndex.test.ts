@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseSelector, printSelector } from '@palisade/model';
-import { LabelIndex, type IndexedEndpoint, type SelectorConsumer } from './labelIndex.js';
+import {
+  LabelIndex,
+  UNREADABLE,
+  type IndexedEndpoint,
+  type SelectorConsumer,
+} from './labelIndex.js';
 import type { ParsedSelector } from './selectorCache.js';
 import { makeEndpoint } from './testing/builders.js';
 
@@ -98,5 +103,42 @@ describe('LabelIndex', () => {
     idx.removeSelector("app == 'web'", r2);
     idx.setEndpoint(ref('a'), makeEndpoint('ns', 'a', { labels: { app: 'web' } }));
     expect(idx.matchesOf('ns/a').size).toBe(0);
+  });
+
+  describe('a namespace whose labels cannot be read', () => {
+    const selectors = [
+      "ns:env == 'prod'",
+      "ns:env != 'prod'",
+      "ns:env not in {'prod'}",
+      '!has(ns:env)',
+      "app == 'b' || ns:env != 'prod'",
+      "app == 'b'",
+      "pal:namespace == 'other' && app == 'b'",
+    ];
+    const matched = (idx: LabelIndex): string[] =>
+      selectors.filter((t) => [...idx.matching(sel(t).text)].some((e) => e.ref.name === 'b'));
+
+    it.each(['before', 'after'])(
+      'matches no namespace selector, positive or negative (selectors registered %s)',
+      (when) => {
+        const idx = new LabelIndex();
+        const r = recorder();
+        if (when === 'before') selectors.forEach((t) => idx.addSelector(sel(t), r));
+        idx.setNamespace('other', { env: 'prod' });
+        idx.setEndpoint(ref('b', 'other'), makeEndpoint('other', 'b', { labels: { app: 'b' } }));
+        idx.setNamespace('other', UNREADABLE);
+        if (when === 'after') selectors.forEach((t) => idx.addSelector(sel(t), r));
+        // Only what does not depend on the namespace's labels still matches.
+        expect(matched(idx)).toEqual([
+          "app == 'b' || ns:env != 'prod'",
+          "app == 'b'",
+          "pal:namespace == 'other' && app == 'b'",
+        ]);
+        idx.setNamespace('other', { env: 'dev' });
+        expect(matched(idx)).toEqual(
+          selectors.filter((t) => t !== "ns:env == 'prod'" && t !== '!has(ns:env)'),
+        );
+      },
+    );
   });
 });

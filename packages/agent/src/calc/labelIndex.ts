@@ -13,6 +13,12 @@
  * its hint. Namespace-level pairs (`ns:*`, `pal:namespace`) are looked up through the
  * namespaces rather than posted per endpoint, so a namespace change touches no index.
  *
+ * A namespace whose stored value cannot be read has UNKNOWN labels, not empty ones:
+ * empty labels would make `NotIn`/`DoesNotExist` namespace selectors match it and widen
+ * access. Its endpoints are evaluated three-valued (evaluateSelector) and match only
+ * when the answer does not depend on the namespace's labels; selectors on pod labels
+ * and the namespace name still match exactly.
+ *
  * Consumers register per selector and are told of matches starting, stopping, or a
  * still-matching endpoint's data (IPs, ports, node) changing. Starts are delivered
  * before stops so reference counts downstream never dip to zero transiently.
@@ -20,6 +26,7 @@
 import {
   NAMESPACE_LABEL_PREFIX,
   NAMESPACE_NAME_LABEL,
+  evaluateSelector,
   matchSelector,
   selectorLabels,
   type Endpoint,
@@ -62,6 +69,11 @@ interface SelectorRecord {
   matches: Set<string>;
 }
 
+/** Passed to setNamespace for a namespace whose labels cannot be read. */
+export const UNREADABLE = Symbol('unreadable namespace');
+
+const isNamespaceLabel = (key: string): boolean => key.startsWith(NAMESPACE_LABEL_PREFIX);
+
 export function refKey(ref: ObjectRef): string {
   return `${ref.namespace}/${ref.name}`;
 }
@@ -79,6 +91,8 @@ export class LabelIndex {
   private readonly endpoints = new Map<string, EndpointRecord>();
   private readonly namespaceLabels = new Map<string, Labels>();
   private readonly namespaceMembers = new Map<string, Set<string>>();
+  /** Namespaces whose labels are unknown (unreadable values). */
+  private readonly unreadable = new Set<string>();
   /** pod label pair → endpoint keys */
   private readonly podPairs = new PairIndex<string>();
   /** namespace label pair (unprefixed) → namespace names */
@@ -143,10 +157,15 @@ export class LabelIndex {
     this.reevaluate(old, ep, labelsChanged);
   }
 
-  setNamespace(name: string, labels: Labels | null): void {
+  setNamespace(name: string, value: Labels | typeof UNREADABLE | null): void {
+    const unknown = value === UNREADABLE;
+    const labels = unknown ? null : value;
     const old = this.namespaceLabels.get(name) ?? {};
     const cur = labels === null ? {} : { ...labels };
-    if (JSON.stringify(old) === JSON.stringify(cur)) return;
+    const wasUnknown = this.unreadable.has(name);
+    if (JSON.stringify(old) === JSON.stringify(cur) && wasUnknown === unknown) return;
+    if (unknown) this.unreadable.add(name);
+    else this.unreadable.delete(name);
     this.namespacePairs.removeAll(old, name);
     this.namespacePairs.addAll(cur, name);
     if (labels === null) this.namespaceLabels.delete(name);
@@ -215,22 +234,29 @@ export class LabelIndex {
     const keys = rec.hint === null ? this.endpoints.keys() : this.candidates(rec.hint);
     for (const key of keys) {
       const ep = this.endpoints.get(key);
-      if (ep && matchSelector(rec.expr, ep.labels)) {
+      if (ep && this.matches(rec.expr, ep)) {
         rec.matches.add(key);
         ep.matches.add(text);
       }
     }
   }
 
-  /** The registered selectors matching `labels`, trying only hinted candidates. */
-  private evaluate(labels: Labels): Set<string> {
+  /** Two-valued, or three-valued (only `true` matches) in an unreadable namespace. */
+  private matches(expr: SelectorRecord['expr'], rec: EndpointRecord): boolean {
+    if (!this.unreadable.has(rec.ep.ref.namespace)) return matchSelector(expr, rec.labels);
+    return evaluateSelector(expr, rec.labels, isNamespaceLabel) === true;
+  }
+
+  /** The registered selectors matching the record, trying only hinted candidates. */
+  private evaluate(rec: EndpointRecord): Set<string> {
+    const labels = rec.labels;
     const matches = new Set<string>();
     const tried = new Set<string>();
     const consider = (text: string): void => {
       if (tried.has(text)) return;
       tried.add(text);
       const sel = this.selectors.get(text);
-      if (sel && matchSelector(sel.expr, labels)) matches.add(text);
+      if (sel && this.matches(sel.expr, rec)) matches.add(text);
     };
     this.unhinted.forEach(consider);
     for (const k in labels) this.hinted.get(k, labels[k] as string)?.forEach(consider);
@@ -243,7 +269,7 @@ export class LabelIndex {
     if (labelsChanged) {
       const ns = ep.ref.namespace;
       rec.labels = selectorLabels(rec.podLabels, ns, this.namespaceLabels.get(ns) ?? {});
-      matches = this.evaluate(rec.labels);
+      matches = this.evaluate(rec);
     }
     const prev = rec.ep;
     const before = rec.matches;

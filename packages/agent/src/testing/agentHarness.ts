@@ -205,7 +205,12 @@ export class Topology {
       {
         cwd: REPO,
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, PALISADE_LOG_FORMAT: 'json' },
+        // State survives restarts of the agent within one topology, never across tests.
+        env: {
+          ...process.env,
+          PALISADE_LOG_FORMAT: 'json',
+          PALISADE_STATE_DIR: path.join(this.tmp, 'state'),
+        },
       },
     );
     this.procs.push(child);

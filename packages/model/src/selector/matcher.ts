@@ -101,7 +101,9 @@ export function selectorLabels(
   namespaceLabels: Labels,
 ): Labels {
   return Object.fromEntries([
-    ...Object.entries(podLabels).filter(([k]) => !isReservedLabelKey(k)),
+    ...Object.entries(podLabels).filter(
+      ([k]) => !k.startsWith(NAMESPACE_LABEL_PREFIX) && k !== NAMESPACE_NAME_LABEL,
+    ),
     ...Object.entries(namespaceLabels).map(
       ([k, v]) => [`${NAMESPACE_LABEL_PREFIX}${k}`, v] as const,
     ),

@@ -107,7 +107,10 @@ const cases: Case[] = [
   },
   {
     name: 'a deny with several peers and ports drops only when both match',
-    rules: [deny([peerSet(sel('role==db')), peerSet(sel('role==web'))], [tcp(22), udp(22)]), allow()],
+    rules: [
+      deny([peerSet(sel('role==db')), peerSet(sel('role==web'))], [tcp(22), udp(22)]),
+      allow(),
+    ],
     want: [
       '-j MARK --set-xmark 0x0/0x40000',
       `-m set --match-set ${DB4} src -j MARK --set-xmark 0x40000/0x40000`,

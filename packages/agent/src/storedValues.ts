@@ -1,0 +1,134 @@
+/**
+ * Pure helpers of the validation filter: decoding stored values the way the agent
+ * consumes them, and the stand-in values it uses to contain what it cannot read.
+ */
+import {
+  API_VERSION,
+  NAMESPACE_LABEL_PREFIX,
+  decodeStoredValue,
+  errorMessage,
+  IpSchema,
+  parseSelector,
+  selectorKeys,
+  type Endpoint,
+  type Namespace,
+  type Policy,
+} from '@palisade/model';
+
+export type Decoded =
+  | { ok: true; value: Policy | Endpoint | Namespace; ignored: readonly string[] }
+  | { ok: false; error: string };
+
+/** Parses and validates one stored value (schema, key/metadata agreement, selector syntax). */
+export function decode(key: string, raw: string): Decoded {
+  const res = decodeStoredValue(key, raw);
+  if (!res.ok) return { ok: false, error: res.error };
+  const value = res.value;
+  if (value.kind === 'Policy') {
+    const bad = badSelector(value);
+    if (bad) return { ok: false, error: bad };
+  }
+  if (value.kind !== 'Policy' && value.kind !== 'Endpoint' && value.kind !== 'Namespace')
+    return { ok: false, error: `kind: ${value.kind} is not consumed here` };
+  return { ok: true, value, ignored: res.ignored };
+}
+
+function badSelector(p: Policy): string | null {
+  const check = (sel: string, where: string): string | null => {
+    try {
+      parseSelector(sel);
+      return null;
+    } catch (err) {
+      return `${where}: ${errorMessage(err)}`;
+    }
+  };
+  const rules = [
+    ...p.spec.ingress.map((r, i) => [r, `spec.ingress.${i}`] as const),
+    ...p.spec.egress.map((r, i) => [r, `spec.egress.${i}`] as const),
+  ];
+  for (const [rule, where] of rules)
+    for (const [j, peer] of rule.peers.entries()) {
+      const bad = 'selector' in peer ? check(peer.selector, `${where}.peers.${j}.selector`) : null;
+      if (bad) return bad;
+    }
+  return check(p.spec.selector, 'spec.selector');
+}
+
+/**
+ * Isolates both directions and allows nothing, for the endpoints of `namespace` that
+ * `selector` (default: all of them) picks.
+ */
+export function isolatingPolicy(
+  namespace: string,
+  name: string,
+  error: string,
+  selector = `pal:namespace == '${namespace}'`,
+): Policy {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Policy',
+    metadata: { namespace, name },
+    spec: {
+      order: 1000,
+      selector,
+      types: ['Ingress', 'Egress'],
+      ingress: [],
+      egress: [],
+      error: { field: '(stored value)', message: error },
+    },
+  };
+}
+
+/** Whether the policy's own selector reads namespace labels (`ns:` keys). */
+export function subjectReadsNamespaceLabels(policy: Policy): boolean {
+  try {
+    return selectorKeys(parseSelector(policy.spec.selector)).some((k) =>
+      k.startsWith(NAMESPACE_LABEL_PREFIX),
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** The label that marks a quarantined stand-in endpoint (never a stored label: `pal:` is reserved). */
+export const QUARANTINE_LABEL = 'pal:quarantine';
+
+/** The name of the stand-in policy that isolates a quarantined endpoint (':' is not valid in Kubernetes names). */
+export function quarantinePolicyName(endpointName: string): string {
+  return `pal:quarantine:${endpointName}`;
+}
+
+/**
+ * The IPs an unreadable endpoint value still names (`spec.ips`, each a valid address),
+ * read as loosely as possible: they are only ever used to deny.
+ */
+export function salvageIps(raw: string): string[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return [];
+  }
+  const ips = (json as { spec?: { ips?: unknown } } | null)?.spec?.ips;
+  if (!Array.isArray(ips)) return [];
+  const valid = ips.filter((ip): ip is string => IpSchema.safeParse(ip).success);
+  return [...new Set(valid)];
+}
+
+/** An endpoint that only a quarantine policy selects: isolated, allowed nothing. */
+export function quarantinedEndpoint(
+  ref: { namespace: string; name: string },
+  node: string,
+  ips: string[],
+): Endpoint {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Endpoint',
+    metadata: { namespace: ref.namespace, name: ref.name },
+    spec: { node, ips, labels: { [QUARANTINE_LABEL]: ref.name }, ports: [] },
+  };
+}
+
+export function emptyNamespace(name: string): Namespace {
+  return { apiVersion: API_VERSION, kind: 'Namespace', metadata: { name }, spec: { labels: {} } };
+}
