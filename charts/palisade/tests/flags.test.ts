@@ -32,6 +32,13 @@ describe.each(VALUE_SETS)('flags with $name', ({ values }) => {
     expect(cfg.cleanup).toBe(false);
     expect(cfg.metricsPort).toBe(c.ports![0]!.containerPort);
     expect(cfg.etcd.endpoints.join(',')).toBe(envOf(c).PALISADE_ETCD_ENDPOINTS);
+    // Metrics on the node IP (the kubelet expands it from status.hostIP), never 0.0.0.0.
+    expect(cfg.metricsHost).toBe('$(NODE_IP)');
+    const nodeIp = (c.env ?? []).find((e) => e.name === 'NODE_IP');
+    expect(nodeIp?.valueFrom?.fieldRef?.fieldPath).toBe('status.hostIP');
+    // Local state on a hostPath, so it survives the container.
+    expect(cfg.stateDir).toBe('/var/lib/palisade');
+    expect(c.volumeMounts?.map((m) => m.mountPath)).toContain('/var/lib/palisade');
   });
 
   it('the controller accepts its arguments and environment', () => {
