@@ -171,4 +171,27 @@ describe('Agent', () => {
     expect(agent.isReady()).toBe(true);
     await agent.stop();
   });
+
+  it('applies a model change before a due resync, never inside it', async () => {
+    const { agent, dp } = setup();
+    agent.start();
+    agent.onStatus('in-sync');
+    await vi.advanceTimersByTimeAsync(1);
+    const resyncsAtApply: number[] = [];
+    const apply = dp.apply.bind(dp);
+    dp.apply = () => {
+      resyncsAtApply.push(dp.resyncs);
+      return apply();
+    };
+    // The resync timer fires, and a change arrives before its apply starts.
+    await vi.advanceTimersByTimeAsync(59_999);
+    agent.onUpdates([put('urgent', 50)], '50');
+    await vi.advanceTimersByTimeAsync(1);
+    await vi.advanceTimersByTimeAsync(100);
+    // First apply: the change alone (no resync requested yet); second: the resync.
+    expect(dp.batches.slice(-2).map((b) => b.length)).toEqual([1, 0]);
+    expect(resyncsAtApply).toEqual([0, 1]);
+    await agent.stop();
+  });
 });
+

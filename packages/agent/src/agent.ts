@@ -17,6 +17,9 @@
  *    consecutive failures `onFatal` is called: the process exits non-zero and its
  *    DaemonSet restarts it, while the kernel keeps the last programmed rules.
  *  - Every `resyncIntervalMs` the dataplane re-reads the kernel and repairs drift.
+ *    A resync never holds back a model change: when both are due, the change is
+ *    applied first (incrementally) and the resync runs in the next apply. So a new
+ *    endpoint or policy waits at most for one apply already in flight.
  *  - During an etcd outage the syncer stays in `resync` and delivers nothing; the
  *    programmed state is left as it is (fail closed: never flushed).
  */
@@ -71,6 +74,8 @@ export class Agent implements SyncerCallbacks {
   private timer: NodeJS.Timeout | null = null;
   private applying: Promise<void> | null = null;
   private resyncTimer: NodeJS.Timeout | null = null;
+  /** A periodic resync is due (run by the first apply with no model change pending). */
+  private resyncDue = false;
   private failures = 0;
   private retryPending = false;
   private fatal = false;
@@ -140,7 +145,7 @@ export class Agent implements SyncerCallbacks {
   private periodicResync(): void {
     if (!this.firstApplyDone || this.fatal) return;
     this.log.debug('periodic dataplane resync');
-    this.opts.dataplane.markForResync();
+    this.resyncDue = true;
     this.dirty = true;
     this.schedule(0);
   }
@@ -163,6 +168,13 @@ export class Agent implements SyncerCallbacks {
     this.dirty = false;
     const revision = this.receivedRevision;
     const messages = this.opts.calc.flush();
+    if (this.resyncDue) {
+      if (messages.length > 0) this.dirty = true; // model changes first; resync next
+      else {
+        this.resyncDue = false;
+        this.opts.dataplane.markForResync();
+      }
+    }
     this.opts.dataplane.onMessages(messages);
     try {
       const result = await this.opts.dataplane.apply();
