@@ -93,7 +93,7 @@ export class PodTool {
 export class Topology {
   readonly pods = new Map<string, PodTool>();
   private readonly procs: ChildProcess[] = [];
-  private relayServer: net.Server | null = null;
+  private readonly relayServers: net.Server[] = [];
   private readonly tmp = mkdtempSync(path.join(os.tmpdir(), 'pal-agent-itest-'));
 
   constructor(readonly prefix: string) {}
@@ -167,24 +167,28 @@ export class Topology {
     return p;
   }
 
-  /** Makes etcd (on the host loopback) reachable at 127.0.0.1:2379 inside the node namespace. */
-  async relayEtcd(endpoint: string): Promise<string> {
+  /**
+   * Makes etcd (on the host loopback) reachable at 127.0.0.1:<port> inside the node
+   * namespace (one relay per etcd member for a cluster).
+   */
+  async relayEtcd(endpoint: string, port = 2379): Promise<string> {
     const target = new URL(endpoint);
-    const sock = path.join(this.tmp, 'etcd.sock');
-    this.relayServer = net.createServer((c) => {
+    const sock = path.join(this.tmp, `etcd-${port}.sock`);
+    const server = net.createServer((c) => {
       const up = net.connect(Number(target.port), target.hostname);
       c.pipe(up).pipe(c);
       c.on('error', () => up.destroy());
       up.on('error', () => c.destroy());
     });
-    await new Promise<void>((resolve) => this.relayServer!.listen(sock, resolve));
-    const script = `require('net').createServer(c=>{const u=require('net').connect(${JSON.stringify(sock)});c.pipe(u).pipe(c);c.on('error',()=>u.destroy());u.on('error',()=>c.destroy())}).listen(2379,'127.0.0.1',()=>console.log('up'))`;
+    this.relayServers.push(server);
+    await new Promise<void>((resolve) => server.listen(sock, resolve));
+    const script = `require('net').createServer(c=>{const u=require('net').connect(${JSON.stringify(sock)});c.pipe(u).pipe(c);c.on('error',()=>u.destroy());u.on('error',()=>c.destroy())}).listen(${port},'127.0.0.1',()=>console.log('up'))`;
     const relay = spawn('ip', ['netns', 'exec', this.node, process.execPath, '-e', script], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     this.procs.push(relay);
     await new Promise((resolve) => relay.stdout.once('data', resolve));
-    return 'http://127.0.0.1:2379';
+    return `http://127.0.0.1:${port}`;
   }
 
   /** Starts the agent inside the node namespace. */
@@ -236,7 +240,7 @@ export class Topology {
 
   async destroy(): Promise<void> {
     for (const p of this.procs) p.kill('SIGKILL');
-    this.relayServer?.close();
+    this.relayServers.forEach((s) => s.close());
     await this.destroyNamespaces();
     rmSync(this.tmp, { recursive: true, force: true });
   }
