@@ -62,6 +62,17 @@ export function policyOutboundChain(namespace: string, name: string): string {
 }
 
 /**
+ * Dispatch tree chains (see docs/dataplane.md): one per address prefix that branches,
+ * named by the prefix alone so that a new pod only rewrites the chains on its path.
+ * `to` dispatches on the destination (ingress), `from` on the source (egress). A /32
+ * or /128 "prefix" is the leaf of an IP that several local endpoints share.
+ */
+export function dispatchChain(direction: 'to' | 'from', cidr: string): string {
+  const prefix = direction === 'to' ? 'pal-dt-' : 'pal-df-';
+  return `${prefix}${stableHash(cidr, MAX_CHAIN_NAME - prefix.length)}`;
+}
+
+/**
  * ipset names. `kind` tells what the identity is: `s` a selector's member IPs,
  * `n` named-port members (ip,proto:port), `c` a CIDR set. Family 6 sets get a `6`.
  */

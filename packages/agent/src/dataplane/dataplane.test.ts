@@ -130,3 +130,22 @@ describe('Dataplane', () => {
     expect(k.sets.size).toBe(0);
   });
 });
+
+describe('Dataplane dispatch on a dense node', () => {
+  const pod = (i: number): CalcMessage => makeEndpoint(`p${i}`, [`10.1.${i >> 8}.${i & 255}`]);
+
+  it('a new pod among 250 rewrites its own two chains and O(log n) dispatch chains', async () => {
+    const k = new FakeKernel();
+    const dp = new Dataplane({ exec: k.exec, logger: silentLogger(), ipv6: false, retry: noSleep });
+    dp.onMessages(Array.from({ length: 250 }, (_, i) => pod(i + 2)));
+    await dp.apply();
+    dp.onMessages([pod(252)]);
+    const r = await dp.apply();
+    // pal-tw/pal-fw of the pod, plus per direction its /28 (the root points there already).
+    expect(r.chainsWritten).toBe(4);
+    expect(r.rulesWritten).toBe(2 + 2 + 2);
+    dp.onMessages([{ type: 'EndpointRemove', endpoint: { namespace: 'default', name: 'p252' } }]);
+    expect((await dp.apply()).chainsWritten).toBe(4);
+  });
+});
+

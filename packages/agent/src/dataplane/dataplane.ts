@@ -29,10 +29,10 @@ import {
   FORWARD_HOOK,
   endpointChain,
   policyChain,
-  renderDispatchChain,
   renderEndpointChain,
   renderForwardChain,
 } from './rules/endpointRenderer.js';
+import { renderDispatchTree } from './rules/dispatchTree.js';
 import { DEFAULT_NFLOG_GROUP } from './rules/marks.js';
 import { policyIpSets, renderPolicyChain } from './rules/policyRenderer.js';
 
@@ -213,11 +213,7 @@ export class Dataplane {
     for (const table of tables) {
       const family = table.family;
       table.setChain(CHAINS.forward, renderForwardChain());
-      if (this.dispatchDirty) {
-        const eps = [...this.endpoints.values()];
-        table.setChain(CHAINS.fromWorkloadDispatch, renderDispatchChain('egress', eps, family));
-        table.setChain(CHAINS.toWorkloadDispatch, renderDispatchChain('ingress', eps, family));
-      }
+      if (this.dispatchDirty) this.renderDispatch(table);
       for (const [name, spec] of policyChains) {
         if (dirtyPolicyChains.has(name) || !table.hasChain(name)) {
           table.setChain(name, spec ? renderPolicyChain(spec.rules, spec.direction, family) : []);
@@ -231,6 +227,21 @@ export class Dataplane {
     this.dirtyPolicies.clear();
     this.dirtyEndpoints.clear();
     this.dispatchDirty = false;
+  }
+
+  /** Both dispatch trees; the Table rewrites only the chains whose content changed. */
+  private renderDispatch(table: Table): void {
+    const eps = [...this.endpoints.values()];
+    const wanted = new Set<string>();
+    for (const direction of DIRECTIONS) {
+      for (const [name, rules] of renderDispatchTree(direction, eps, table.family)) {
+        table.setChain(name, rules);
+        wanted.add(name);
+      }
+    }
+    for (const name of table.chainNames()) {
+      if (/^pal-d[tf]-/.test(name) && !wanted.has(name)) table.deleteChain(name);
+    }
   }
 
   private renderEndpoint(table: Table, k: string, nflogGroup: number): void {

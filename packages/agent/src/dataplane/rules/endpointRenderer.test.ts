@@ -5,9 +5,8 @@ import {
   policyOutboundChain,
   toWorkloadChain,
 } from '@palisade/model';
-import { isolatedBy, makeEndpoint } from '../../testing/dataplaneBuilders.js';
+import { isolatedBy } from '../../testing/dataplaneBuilders.js';
 import {
-  renderDispatchChain,
   renderEndpointChain,
   renderForwardChain,
 } from './endpointRenderer.js';
@@ -15,7 +14,6 @@ import { formatNflogPrefix, parseNflogPrefix } from './marks.js';
 
 const TW_A = toWorkloadChain('default', 'a');
 const FW_A = fromWorkloadChain('default', 'a');
-const TW_B = toWorkloadChain('default', 'b');
 
 describe('renderForwardChain', () => {
   it('accepts established first, dispatches, accepts only marked traffic', () => {
@@ -76,28 +74,6 @@ describe('renderEndpointChain', () => {
       nflogGroup: 1,
     });
     expect(rules).toContain(`-j ${policyInboundChain('default', 'p1')}`);
-  });
-});
-
-describe('renderDispatchChain', () => {
-  const eps = [
-    makeEndpoint('b', ['10.0.0.2', 'fd00::2']),
-    makeEndpoint('a', ['10.0.0.1', '10.0.1.1', 'fd00::1']),
-  ];
-  const sorted = [TW_A, TW_B].sort();
-  it('v4 ingress: one goto per local IP, sorted by chain then IP', () => {
-    const ipsOf = (c: string): string[] => (c === TW_A ? ['10.0.0.1', '10.0.1.1'] : ['10.0.0.2']);
-    expect(renderDispatchChain('ingress', eps, 4)).toEqual(
-      sorted.flatMap((c) => ipsOf(c).map((ip) => `-d ${ip}/32 -g ${c}`)),
-    );
-  });
-  it('v6 egress', () => {
-    expect(renderDispatchChain('egress', eps, 6)).toEqual(
-      [fromWorkloadChain('default', 'a'), fromWorkloadChain('default', 'b')]
-        .map((c) => ({ c, ip: c === FW_A ? 'fd00::1' : 'fd00::2' }))
-        .sort((x, y) => (x.c < y.c ? -1 : 1))
-        .map(({ c, ip }) => `-s ${ip}/128 -g ${c}`),
-    );
   });
 });
 

@@ -6,6 +6,7 @@
  *   pal-FORWARD: RELATED,ESTABLISHED → ACCEPT; clear our mark bits;
  *     pal-from-wl-dispatch: source is a local workload → goto pal-fw-<ep> (egress)
  *     pal-to-wl-dispatch:   destination is a local workload → goto pal-tw-<ep> (ingress)
+ *     (both are trees of chains by address prefix: rules/dispatchTree.ts)
  *     accept mark set → ACCEPT; otherwise fall back to FORWARD untouched.
  * An endpoint chain either DROPs (terminal) or sets the accept mark and returns, so
  * same-node traffic passes the source's egress and then the destination's ingress
@@ -17,9 +18,8 @@ import {
   policyInboundChain,
   policyOutboundChain,
   toWorkloadChain,
-  type IpFamily,
 } from '@palisade/model';
-import type { Direction, DirectionSpec, EndpointUpdate } from '../../messages.js';
+import type { Direction, DirectionSpec } from '../../messages.js';
 import { MARK_ACCEPT, MARK_ALL, formatNflogPrefix, matchMark, setMark } from './marks.js';
 
 export const FORWARD_HOOK = `-j ${CHAINS.forward}`;
@@ -76,27 +76,4 @@ export function renderEndpointChain(opts: {
     '-j DROP',
   );
   return rules;
-}
-
-/** One rule per local workload IP of `family`, sorted so that output is stable. */
-export function renderDispatchChain(
-  direction: Direction,
-  endpoints: EndpointUpdate[],
-  family: IpFamily,
-): string[] {
-  const rows: { chain: string; ip: string }[] = [];
-  for (const ep of endpoints) {
-    const chain = endpointChain(direction, ep.endpoint);
-    for (const ip of ep.ips) {
-      if ((ip.includes(':') ? 6 : 4) === family) rows.push({ chain, ip: ip.split('/')[0] ?? ip });
-    }
-  }
-  rows.sort((a, b) => (a.chain === b.chain ? cmp(a.ip, b.ip) : cmp(a.chain, b.chain)));
-  const flag = direction === 'ingress' ? '-d' : '-s';
-  const len = family === 4 ? 32 : 128;
-  return rows.map((r) => `${flag} ${r.ip}/${len} -g ${r.chain}`);
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
