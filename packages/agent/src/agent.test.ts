@@ -64,6 +64,7 @@ function setup(opts: { failures?: number } = {}) {
         policy: (i as { ref: { namespace: string; name: string } }).ref,
       })),
     stats: () => ({ endpoints: 0, localEndpoints: 0, policies: 0, activePolicies: 0, ipsets: 0 }),
+    ipConflicts: () => [],
   };
   let failuresLeft = opts.failures ?? 0;
   const dp = new FakeDataplane(() => failuresLeft-- > 0);

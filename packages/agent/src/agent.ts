@@ -27,6 +27,7 @@ import { Backoff, errorMessage, type Logger } from '@palisade/common';
 import type { Revision, SyncStatus, SyncUpdate, SyncerCallbacks } from '@palisade/datastore';
 import type { CalcGraph } from './calc/index.js';
 import type { CalcMessage } from './messages.js';
+import { IpConflictReporter } from './ipConflictReporter.js';
 import type { AgentMetrics } from './metrics.js';
 import type { StatusReporter } from './statusReporter.js';
 import type { ValidationFilter } from './validationFilter.js';
@@ -48,7 +49,7 @@ export interface AgentDataplane {
 }
 
 export interface AgentOptions {
-  calc: Pick<CalcGraph, 'onUpdate' | 'flush' | 'stats'>;
+  calc: Pick<CalcGraph, 'onUpdate' | 'flush' | 'stats' | 'ipConflicts'>;
   dataplane: AgentDataplane;
   filter: Pick<ValidationFilter, 'filter' | 'invalidKeys'>;
   metrics: AgentMetrics;
@@ -82,10 +83,12 @@ export class Agent implements SyncerCallbacks {
   private stopped = false;
   private readonly backoff: Backoff;
   private readonly log: Logger;
+  private readonly conflicts: IpConflictReporter;
 
   constructor(private readonly opts: AgentOptions) {
     this.backoff = new Backoff(opts.retryBackoff ?? { initialMs: 200, maxMs: 10_000 });
     this.log = opts.logger;
+    this.conflicts = new IpConflictReporter(opts.logger, opts.metrics);
   }
 
   /** Ready: in sync with etcd and the first apply is done. */
@@ -210,6 +213,7 @@ export class Agent implements SyncerCallbacks {
         durationMs: Math.round(result.durationMs * 1000) / 1000,
       },
       lastError: null,
+      ipConflicts: this.conflicts.report(this.opts.calc.ipConflicts()),
     });
     this.publishSyncState();
   }

@@ -24,6 +24,7 @@ export class AgentMetrics {
   readonly blockedConnections: Counter<'namespace' | 'pod' | 'direction'>;
   readonly blockedLogSuppressed: Counter;
   readonly clobberedChains: Counter;
+  readonly ipConflicts: Gauge<'scope'>;
 
   constructor(registry: Registry = createRegistry('palisade_agent')) {
     this.registry = registry;
@@ -87,6 +88,14 @@ export class AgentMetrics {
       help: 'Palisade chains found changed by someone else on resync (and repaired)',
       registers,
     });
+    this.ipConflicts = new Gauge({
+      name: 'palisade_agent_ip_conflicts',
+      help: 'IPs claimed by several endpoints: scope="local" when two are on this node, else "cluster"',
+      labelNames: ['scope'],
+      registers,
+    });
+    this.ipConflicts.set({ scope: 'local' }, 0);
+    this.ipConflicts.set({ scope: 'cluster' }, 0);
     this.inSync.set(0);
   }
 

@@ -35,6 +35,7 @@ export class StatusReporter {
     lastApply: null,
     lastError: null,
     invalidKeys: {},
+    ipConflicts: [],
   };
   private readonly startedAt: string;
   private readonly backoff: Backoff;

@@ -28,6 +28,19 @@ export type CalcInput =
   /** `unreadable`: the namespace exists but its labels cannot be read (value is null). */
   | { kind: 'namespace'; name: string; value: Namespace | null; unreadable?: boolean };
 
+/**
+ * An IP that several endpoints claim (issue 10). `local`: at least two of them are on
+ * this node, where the dataplane enforces the union of their isolation. Otherwise the
+ * claim only reaches the peer ipsets, where the IP matches the selectors of every
+ * claimant (see docs/dataplane.md, "Trust in pod IPs").
+ */
+export interface IpConflict {
+  ip: string;
+  /** `namespace/name`, sorted. */
+  endpoints: string[];
+  local: boolean;
+}
+
 export interface CalcStats {
   endpoints: number;
   localEndpoints: number;
@@ -47,6 +60,8 @@ export class CalcGraph {
   private readonly local = new Set<string>();
   /** ip → endpoints holding it (two, briefly, while a pod is replaced). */
   private readonly byIp = new Map<string, Set<string>>();
+  /** IPs of byIp with two holders or more, kept as they change (no scan per flush). */
+  private readonly sharedIps = new Set<string>();
 
   constructor(opts: { nodeName: string }) {
     this.nodeName = opts.nodeName;
@@ -104,6 +119,17 @@ export class CalcGraph {
     };
   }
 
+  /** IPs claimed by several endpoints, sorted by IP. */
+  ipConflicts(): IpConflict[] {
+    const out: IpConflict[] = [];
+    for (const ip of this.sharedIps) {
+      const keys = [...(this.byIp.get(ip) ?? [])].sort();
+      const local = keys.filter((k) => this.local.has(k)).length >= 2;
+      out.push({ ip, endpoints: keys, local });
+    }
+    return out.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
+  }
+
   describeIp(ip: string): { namespace: string; name: string; node: string } | null {
     for (const key of this.byIp.get(ip) ?? []) {
       const ep = this.labels.get(key);
@@ -139,12 +165,15 @@ export class CalcGraph {
   ): void {
     for (const ip of prev?.ips ?? []) {
       const holders = this.byIp.get(ip);
-      if (holders?.delete(key) && holders.size === 0) this.byIp.delete(ip);
+      if (!holders?.delete(key)) continue;
+      if (holders.size < 2) this.sharedIps.delete(ip);
+      if (holders.size === 0) this.byIp.delete(ip);
     }
     for (const ip of cur?.ips ?? []) {
-      const holders = this.byIp.get(ip);
-      if (holders) holders.add(key);
-      else this.byIp.set(ip, new Set([key]));
+      const holders = this.byIp.get(ip) ?? new Set<string>();
+      holders.add(key);
+      this.byIp.set(ip, holders);
+      if (holders.size >= 2) this.sharedIps.add(ip);
     }
   }
 }

@@ -1,2 +1,2 @@
 /** The node agent's calculation graph (pure): model objects in, dataplane messages out. */
-export { CalcGraph, type CalcInput, type CalcStats } from './calcGraph.js';
+export { CalcGraph, type CalcInput, type CalcStats, type IpConflict } from './calcGraph.js';

@@ -134,6 +134,7 @@ export function makeAgent(node: string, programmedRevision: string, ...tweaks: A
       lastApply: { time: '2025-01-01T00:00:10.000Z', durationMs: 12 },
       lastError: null,
       invalidKeys: {},
+      ipConflicts: [],
     },
   };
   for (const t of tweaks) t(a);

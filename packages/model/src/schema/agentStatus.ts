@@ -1,6 +1,19 @@
 import { z } from 'zod';
 import { API_VERSION, NodeNameSchema } from './common.js';
 
+/** How many IP conflicts an agent status lists (the metric counts all of them). */
+export const MAX_REPORTED_IP_CONFLICTS = 50;
+
+export const IpConflictSchema = z
+  .object({
+    ip: z.string().min(1),
+    /** `namespace/name` of every endpoint that claims the IP. */
+    endpoints: z.array(z.string()).min(2),
+    local: z.boolean(),
+  })
+  .strict();
+export type IpConflictStatus = z.infer<typeof IpConflictSchema>;
+
 /** Written by each agent under a lease: disappears when the agent dies. */
 export const AgentStatusSchema = z
   .object({
@@ -33,6 +46,12 @@ export const AgentStatusSchema = z
           .nullable(),
         /** Invalid values in etcd the agent saw and contained (key → message). */
         invalidKeys: z.record(z.string(), z.string()).default({}),
+        /**
+         * IPs that several endpoints claim (at most MAX_REPORTED_IP_CONFLICTS, sorted by
+         * IP). `local`: two of them are on this node, where the union of their isolation
+         * is enforced. Absent in values written by older agents.
+         */
+        ipConflicts: z.array(IpConflictSchema).max(MAX_REPORTED_IP_CONFLICTS).default([]),
       })
       .strict(),
   })

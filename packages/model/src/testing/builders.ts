@@ -95,6 +95,7 @@ export function makeAgentStatus(node: string, ...tweaks: AgentStatusTweak[]): Ag
       lastApply: null,
       lastError: null,
       invalidKeys: {},
+      ipConflicts: [],
     },
   };
   for (const tweak of tweaks) {
