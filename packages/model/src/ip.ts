@@ -36,6 +36,16 @@ export function ipToBigInt(ip: string): bigint | null {
   return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
 }
 
+/**
+ * The canonical text of an address (RFC 5952 for IPv6, no leading zeros), or the input
+ * when it is not one. Stored values may spell one address several ways (`fd00::5`,
+ * `FD00:0::5`); whatever compares addresses as strings must compare these.
+ */
+export function canonicalIpText(ip: string): string {
+  const bits = ipToBigInt(ip);
+  return bits === null ? ip : bigIntToIp(bits, ipFamilyOf(ip));
+}
+
 /** Canonical text of a 32- or 128-bit integer. */
 export function bigIntToIp(bits: bigint, family: IpFamily): string {
   if (family === 4) {

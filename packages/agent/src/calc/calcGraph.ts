@@ -11,7 +11,7 @@
  * flush() so they see the final state of a batch. No I/O, no timers, nothing thrown:
  * the only output is the message list.
  */
-import type { Endpoint, Namespace, Policy } from '@palisade/model';
+import { canonicalIpText, type Endpoint, type Namespace, type Policy } from '@palisade/model';
 import type { CalcMessage, ObjectRef } from '../messages.js';
 import { ActivePolicyCalculator } from './activePolicyCalculator.js';
 import { EventSequencer } from './eventSequencer.js';
@@ -131,7 +131,7 @@ export class CalcGraph {
   }
 
   describeIp(ip: string): { namespace: string; name: string; node: string } | null {
-    for (const key of this.byIp.get(ip) ?? []) {
+    for (const key of this.byIp.get(canonicalIpText(ip)) ?? []) {
       const ep = this.labels.get(key);
       if (ep) return { namespace: ep.ref.namespace, name: ep.ref.name, node: ep.node };
     }
@@ -163,17 +163,22 @@ export class CalcGraph {
     prev: IndexedEndpoint | undefined,
     cur: IndexedEndpoint | undefined,
   ): void {
-    for (const ip of prev?.ips ?? []) {
+    // Keyed by canonical text: one address spelt two ways is still one claim.
+    for (const ip of canonicalIps(prev)) {
       const holders = this.byIp.get(ip);
       if (!holders?.delete(key)) continue;
       if (holders.size < 2) this.sharedIps.delete(ip);
       if (holders.size === 0) this.byIp.delete(ip);
     }
-    for (const ip of cur?.ips ?? []) {
+    for (const ip of canonicalIps(cur)) {
       const holders = this.byIp.get(ip) ?? new Set<string>();
       holders.add(key);
       this.byIp.set(ip, holders);
       if (holders.size >= 2) this.sharedIps.add(ip);
     }
   }
+}
+
+function canonicalIps(ep: IndexedEndpoint | undefined): string[] {
+  return (ep?.ips ?? []).map((ip) => canonicalIpText(ip));
 }

@@ -28,3 +28,15 @@ describe('CalcGraph.ipConflicts', () => {
     expect(g.ipConflicts()).toHaveLength(2);
   });
 });
+
+describe('CalcGraph.ipConflicts with one address spelt two ways', () => {
+  it('is one claim, keyed by the canonical text', () => {
+    const a = makeEndpoint('ns-a', 'a', { node: NODE, ips: ['fd00::9'] });
+    const b = makeEndpoint('ns-b', 'b', { node: 'node-2', ips: ['FD00:0:0::9'] });
+    const { g } = graph(epInput(a), epInput(b));
+    expect(g.ipConflicts()).toEqual([
+      { ip: 'fd00::9', endpoints: ['ns-a/a', 'ns-b/b'], local: false },
+    ]);
+    expect(g.describeIp('fd00:0::9')?.name).toBe('a');
+  });
+});

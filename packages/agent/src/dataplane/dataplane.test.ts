@@ -1,6 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '@palisade/common';
-import { CHAINS, ipsetName, policyInboundChain, toWorkloadChain } from '@palisade/model';
+import {
+  CHAINS,
+  dispatchChain,
+  ipsetName,
+  policyInboundChain,
+  toWorkloadChain,
+} from '@palisade/model';
 import type { CalcMessage } from '../messages.js';
 import { FakeKernel } from '../testing/fakeKernel.js';
 import {
@@ -149,3 +155,37 @@ describe('Dataplane dispatch on a dense node', () => {
   });
 });
 
+
+describe('Dataplane dispatch of a shared IP', () => {
+  const open = makeEndpoint('open', ['10.0.0.5']);
+  const shut = makeEndpoint('shut', ['10.0.0.5'], { ingress: isolatedBy() });
+
+  it('adds and removes the shared-IP leaf in the same restore as the root', async () => {
+    const k = new FakeKernel();
+    const dp = new Dataplane({ exec: k.exec, logger: silentLogger(), ipv6: false, retry: noSleep });
+    dp.onMessages([open]);
+    await dp.apply();
+    const restores = (): number => k.callsOf('iptables-nft-restore').length;
+    const before = restores();
+    dp.onMessages([shut]);
+    await dp.apply();
+    expect(restores()).toBe(before + 1);
+    const leaf = dispatchChain('to', '10.0.0.5/32');
+    expect(k.chain(4, CHAINS.toWorkloadDispatch)?.join('\n')).toContain(`-g ${leaf}`);
+    expect(k.chain(4, leaf)?.length).toBe(4);
+    dp.onMessages([{ type: 'EndpointRemove', endpoint: { namespace: 'default', name: 'open' } }]);
+    await dp.apply();
+    expect(restores()).toBe(before + 2);
+    // One transaction: the root stops jumping to the leaf, then the leaf is flushed and
+    // deleted (the fake kernel refuses -X of a chain still in use).
+    const lines = k.callsOf('iptables-nft-restore').at(-1)!.input!.split('\n');
+    const root = lines.findIndex((l) => l.startsWith(`-R ${CHAINS.toWorkloadDispatch} `));
+    expect(root).toBeGreaterThan(0);
+    expect(lines.indexOf(`-F ${leaf}`)).toBeGreaterThan(root);
+    expect(lines.indexOf(`-X ${leaf}`)).toBeGreaterThan(lines.indexOf(`-F ${leaf}`));
+    expect(k.chain(4, leaf)).toBeUndefined();
+    expect(k.chain(4, CHAINS.toWorkloadDispatch)?.join('\n')).toContain(
+      `-d 10.0.0.5/32 -g ${toWorkloadChain('default', 'shut')}`,
+    );
+  });
+});

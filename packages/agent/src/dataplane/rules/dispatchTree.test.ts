@@ -130,3 +130,25 @@ describe('renderDispatchTree', () => {
     expect(chainsChanged(after, renderDispatchTree('egress', pods, 4))).toEqual(changed);
   });
 });
+
+describe('renderDispatchTree with one address spelt two ways', () => {
+  it('makes one shared leaf (not two leaves with equal bits)', () => {
+    const eps = [
+      makeEndpoint('a', ['fd00::5']),
+      makeEndpoint('b', ['FD00:0:0::5']),
+      makeEndpoint('c', ['fd00::7']),
+    ];
+    const tree = renderDispatchTree('ingress', eps, 6);
+    expect(tree.get(CHAINS.toWorkloadDispatch)).toEqual([
+      `-d fd00::5/128 -g ${dt('fd00::5/128')}`,
+      `-d fd00::7/128 -g ${tw('c')}`,
+    ]);
+    const [first, second] = [tw('a'), tw('b')].sort();
+    expect(tree.get(dt('fd00::5/128'))).toEqual([
+      `-j ${first}`,
+      DROP_UNLESS_ACCEPTED,
+      `-j ${second}`,
+      DROP_UNLESS_ACCEPTED,
+    ]);
+  });
+});

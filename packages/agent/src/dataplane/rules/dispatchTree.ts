@@ -16,7 +16,14 @@
  * chain that calls every endpoint chain in turn, dropping the packet unless each one set
  * the accept mark. The packet must pass all of them: the most restrictive wins.
  */
-import { CHAINS, bigIntToIp, dispatchChain, ipToBigInt, type IpFamily } from '@palisade/model';
+import {
+  CHAINS,
+  bigIntToIp,
+  canonicalIpText,
+  dispatchChain,
+  ipToBigInt,
+  type IpFamily,
+} from '@palisade/model';
 import type { Direction, EndpointUpdate } from '../../messages.js';
 import { familyOf } from '../ipsets/members.js';
 import { endpointChain } from './endpointRenderer.js';
@@ -43,7 +50,11 @@ interface Ctx {
   out: Map<string, string[]>;
 }
 
-/** Local IPs of `family` and their endpoint chains, sorted by chain. */
+/**
+ * Local IPs of `family` (canonical text) and their endpoint chains, sorted by chain. Keyed
+ * by the canonical text so that two spellings of one address make one shared leaf: two
+ * leaves with equal bits would leave one endpoint unreachable (and the tree unsplittable).
+ */
 export function dispatchEntries(
   direction: Direction,
   endpoints: readonly EndpointUpdate[],
@@ -53,7 +64,7 @@ export function dispatchEntries(
   for (const ep of endpoints) {
     const chain = endpointChain(direction, ep.endpoint);
     for (const raw of ep.ips) {
-      const ip = raw.split('/')[0] ?? raw;
+      const ip = canonicalIpText(raw.split('/')[0] ?? raw);
       if (familyOf(ip) !== family) continue;
       const holders = byIp.get(ip) ?? new Set<string>();
       holders.add(chain);
