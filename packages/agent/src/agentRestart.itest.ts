@@ -10,10 +10,10 @@ import {
   dbDenyAll,
   eventually,
   ModelStore,
-  NODE,
   PODS,
   webAllowsClient,
 } from './testing/itestCluster.js';
+import { startTestAgent } from './testing/testAgent.js';
 
 const WEB = '10.65.0.3';
 const DB = '10.65.0.4';
@@ -25,18 +25,7 @@ describe('agent restart under traffic', () => {
   const running: AgentProcess[] = [];
 
   const start = (): AgentProcess => {
-    const a = topo.startAgent([
-      '--node-name',
-      NODE,
-      '--etcd-endpoints',
-      etcdUrl,
-      '--metrics-port',
-      '0',
-      '--ipv6',
-      'false',
-      '--status-ttl',
-      '2',
-    ]);
+    const a = startTestAgent(topo, { etcdUrl, statusTtlSeconds: 2 });
     running.push(a);
     return a;
   };

@@ -11,6 +11,7 @@ import { makeEndpoint, makeNamespace, makePolicy } from '@palisade/model/testing
 import type { AgentProcess, PodSpec } from './testing/agentHarness.js';
 import { Topology } from './testing/agentHarness.js';
 import { ModelStore, NODE, eventually } from './testing/itestCluster.js';
+import { startTestAgent } from './testing/testAgent.js';
 
 /** `lo` sits in the excepted lower halves (0.0.0.0/1, ::/1), `hi` in the upper ones. */
 const PODS: PodSpec[] = [
@@ -42,10 +43,12 @@ describe('ipBlock except half of /0 across resyncs and a restart', () => {
   const running: AgentProcess[] = [];
 
   const start = (): AgentProcess => {
-    const a = topo.startAgent([
-      ...['--node-name', NODE, '--etcd-endpoints', etcdUrl, '--metrics-port', '0'],
-      ...['--ipv6', 'true', '--resync-interval', '0.4s', '--log-level', 'debug'],
-    ]);
+    const a = startTestAgent(topo, {
+      etcdUrl,
+      ipv6: true,
+      resyncInterval: '0.4s',
+      logLevel: 'debug',
+    });
     running.push(a);
     return a;
   };
