@@ -15,6 +15,7 @@ import {
   PODS,
   webAllowsClient,
 } from './testing/itestCluster.js';
+import { startTestAgent } from './testing/testAgent.js';
 
 const WEB = '10.65.0.3';
 const DB = '10.65.0.4';
@@ -48,24 +49,13 @@ describe('agent process', () => {
     await store.writePods();
     await store.putPolicy(webAllowsClient);
     lastRevision = await store.putPolicy(dbDenyAll);
-    agent = topo.startAgent([
-      '--node-name',
-      NODE,
-      '--etcd-endpoints',
+    agent = startTestAgent(topo, {
       etcdUrl,
-      '--metrics-port',
-      '0',
-      '--ipv6',
-      'false',
-      '--resync-interval',
-      '1s',
-      '--status-ttl',
-      '3',
-      '--nflog-group',
-      '7',
-      '--log-level',
-      'debug',
-    ]);
+      resyncInterval: '1s',
+      statusTtlSeconds: 3,
+      logLevel: 'debug',
+      extraArgs: ['--nflog-group', '7'],
+    });
     await agent.waitFor((l) => l.message === 'dataplane programmed');
   });
 

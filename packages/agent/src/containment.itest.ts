@@ -23,6 +23,7 @@ import { makeEndpoint, makeNamespace, makePolicy } from '@palisade/model/testing
 import type { AgentProcess, PodSpec } from './testing/agentHarness.js';
 import { Topology } from './testing/agentHarness.js';
 import { ModelStore, NODE, eventually } from './testing/itestCluster.js';
+import { startTestAgent } from './testing/testAgent.js';
 
 const PODS: PodSpec[] = [
   { name: 'client', ip: '10.67.0.2', ports: [] },
@@ -62,10 +63,7 @@ describe('values that cannot widen access', () => {
   let agent: AgentProcess;
 
   const start = async (): Promise<void> => {
-    agent = topo.startAgent([
-      ...['--node-name', NODE, '--etcd-endpoints', etcdUrl, '--metrics-port', '0'],
-      ...['--ipv6', 'false', '--resync-interval', '1s'],
-    ]);
+    agent = startTestAgent(topo, { etcdUrl, resyncInterval: '1s' });
     await agent.waitFor((l) => l.message === 'dataplane programmed');
   };
   const restart = async (): Promise<void> => {
