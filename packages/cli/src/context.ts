@@ -43,6 +43,9 @@ export function defaultContext(): CliContext {
   };
 }
 
+/** A PalisadeError field holding advice printed on its own line after the message. */
+export const HINT_FIELD = 'hint';
+
 const UNAVAILABLE_HINT =
   'hint: etcd endpoints come from --etcd-endpoints, $PALISADE_ETCD_ENDPOINTS or etcd.endpoints in the config file';
 
@@ -72,7 +75,7 @@ export async function withSource<T>(
       // grpc appends an empty "Resolution note:"; the hint says where endpoints come from.
       const detail = err.message.replace(/\s*Resolution note:\s*$/, '');
       const message = detail.includes(endpoints) ? detail : `etcd unreachable at ${endpoints}: ${detail}`;
-      throw new PalisadeError('UNAVAILABLE', `${message}\n${UNAVAILABLE_HINT}`, { cause: err, fields: err.fields });
+      throw new PalisadeError('UNAVAILABLE', message, { cause: err, fields: { ...err.fields, [HINT_FIELD]: UNAVAILABLE_HINT } });
     }
   };
   try {

@@ -4,15 +4,17 @@
  * PalisadeErrors map through exitCodeFor.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { errorMessage } from '@palisade/model';
+import { errorMessage, isPalisadeError } from '@palisade/model';
 import { registerCompletion } from './commands/completion.js';
 import { registerDescribe } from './commands/describe.js';
 import { registerExplain } from './commands/explain.js';
 import { registerGet } from './commands/get.js';
 import { registerStatus } from './commands/status.js';
 import { DEFAULT_ENDPOINT } from './config.js';
+import { HINT_FIELD } from './context.js';
 import type { CliContext } from './context.js';
 import { EXIT, exitCodeFor } from './exitCodes.js';
+import { escapeLines } from './output/escape.js';
 import { printError } from './output/io.js';
 
 export const VERSION = '0.1.0';
@@ -35,6 +37,8 @@ export function buildProgram(ctx: CliContext): Command {
     .configureOutput({
       writeOut: (s) => ctx.out.out(s),
       writeErr: (s) => ctx.out.err(s),
+      // Usage errors quote argv back; keep their layout but make controls visible.
+      outputError: (s, write) => write(escapeLines(s)),
     })
     .addHelpText(
       'after',
@@ -65,7 +69,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     return ctx.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
-    printError(ctx.out, errorMessage(err));
+    const hint = isPalisadeError(err) ? err.fields[HINT_FIELD] : undefined;
+    printError(ctx.out, errorMessage(err), typeof hint === 'string' ? hint : undefined);
     return exitCodeFor(err);
   }
 }

@@ -7,7 +7,7 @@ import type { CliContext } from '../context.js';
 import { withSource } from '../context.js';
 import { parseLabelSelectorArg } from '../labelSelector.js';
 import { jsonDocuments, yamlDocuments } from '../output/documents.js';
-import { printWarning } from '../output/io.js';
+import { printProgress, printWarning } from '../output/io.js';
 import { endpointTable, namespaceTable, nodeTable, policyTable } from '../output/resources.js';
 import type { ModelData, Stored } from '../view/modelView.js';
 import { ModelView } from '../view/modelView.js';
@@ -115,7 +115,7 @@ export function runGet(ctx: CliContext, data: ModelData, q: Query, format: Outpu
   }
   if (count === 0) {
     const where = q.resource === 'policies' || q.resource === 'endpoints' ? (q.namespace === null ? '' : ` in ${q.namespace} namespace`) : '';
-    ctx.out.err(`No resources found${where}.\n`);
+    printProgress(ctx.out, `No resources found${where}.`);
     return;
   }
   ctx.out.out(table(format, ctx.now()));

@@ -3,6 +3,7 @@ import type { Endpoint } from '@palisade/model';
 import type { PolicyDescription, RuleDescription } from '../describe/describePolicy.js';
 import type { Direction } from '../explain/types.js';
 import { qualifiedName } from '../view/modelView.js';
+import { escapeControls } from './escape.js';
 import { formatTable } from './table.js';
 
 const MAX_LISTED = 10;
@@ -78,5 +79,6 @@ export function formatPolicyDescription(d: PolicyDescription, totalEndpoints: nu
         .map((l) => `  ${l}`),
     );
   lines.push(...ruleSection(d, 'ingress', totalEndpoints), ...ruleSection(d, 'egress', totalEndpoints));
-  return `${lines.join('\n')}\n`;
+  // Names, selectors, label values and errors are stored strings: each line is escaped.
+  return `${lines.map(escapeControls).join('\n')}\n`;
 }

@@ -1,5 +1,6 @@
 /** `explain`: the verdict first, then one line per side. */
 import type { Party, SideVerdict, Verdict } from '../explain/types.js';
+import { escapeControls } from './escape.js';
 
 function partyText(p: Party): string {
   return p.pod === null ? p.ip : `${p.pod} (${p.ip}${p.node ? ` on ${p.node}` : ''})`;
@@ -16,5 +17,7 @@ export function formatVerdict(v: Verdict): string {
     sideLine('egress', v.from, v.egress),
     sideLine('ingress', v.to, v.ingress),
     '',
-  ].join('\n');
+  ]
+    .map(escapeControls) // reasons quote policy names and error messages from etcd
+    .join('\n');
 }

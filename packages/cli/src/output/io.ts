@@ -2,6 +2,8 @@
  * The only place palisadectl writes to the terminal: data goes to stdout, diagnostics
  * (warnings, progress, errors) to stderr. Commands get an Output, so tests capture it.
  */
+import { escapeControls } from './escape.js';
+
 export interface Output {
   /** Data, to stdout. */
   out(text: string): void;
@@ -30,7 +32,11 @@ export class CapturedOutput implements Output {
   }
 }
 
-const line = (s: string): string => (s.endsWith('\n') ? s : `${s}\n`);
+/**
+ * One diagnostic line: the text is escaped whole (escape.ts), line breaks included, so
+ * a stored string inside a message can neither drive the terminal nor forge a line.
+ */
+const line = (s: string): string => `${escapeControls(s.endsWith('\n') ? s.slice(0, -1) : s)}\n`;
 
 export function printLine(o: Output, text: string): void {
   o.out(line(text));
@@ -40,8 +46,10 @@ export function printWarning(o: Output, text: string): void {
   o.err(line(`warning: ${text}`));
 }
 
-export function printError(o: Output, text: string): void {
+/** `hint` lines are our own advice, printed after the message on lines of their own. */
+export function printError(o: Output, text: string, hint?: string): void {
   o.err(line(`error: ${text}`));
+  if (hint !== undefined) for (const h of hint.split('\n')) o.err(line(h));
 }
 
 export function printProgress(o: Output, text: string): void {

@@ -1,5 +1,12 @@
-/** kubectl-style tables: upper-case headers, columns padded and separated by three spaces. */
-export function formatTable(headers: string[], rows: string[][]): string {
+import { escapeControls } from './escape.js';
+
+/**
+ * kubectl-style tables: upper-case headers, columns padded and separated by three
+ * spaces. Every cell is escaped (escape.ts), so a stored value can neither drive the
+ * terminal nor break a row in two.
+ */
+export function formatTable(headers: string[], cells: string[][]): string {
+  const rows = cells.map((r) => r.map(escapeControls));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (cells: string[]): string =>
     cells
@@ -31,8 +38,8 @@ export function orNone(s: string | null | undefined): string {
   return s === null || s === undefined || s === '' ? '<none>' : s;
 }
 
-/** Keeps table cells on one line. */
+/** Keeps table cells on one line; line breaks and other controls show as escapes. */
 export function oneLine(s: string, max = 60): string {
-  const flat = s.replace(/\s+/g, ' ').trim();
+  const flat = escapeControls(s.trim()).replace(/ +/g, ' ');
   return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }
