@@ -27,7 +27,8 @@ function yamlDocument(value: unknown): string {
       if (isScalar(node) && typeof node.value === 'string' && hasControls(node.value)) node.type = 'QUOTE_DOUBLE';
     },
   });
-  return escapeYamlText(doc.toString({ lineWidth: 0 }));
+  // Never fold a double-quoted scalar across lines: its line breaks stay `\n` escapes.
+  return escapeYamlText(doc.toString({ lineWidth: 0, doubleQuotedMinMultiLineLength: Number.MAX_SAFE_INTEGER }));
 }
 
 /** YAML documents separated by `---`. */

@@ -16,6 +16,7 @@
  */
 
 /** C0 controls, DEL, C1 controls, and the Unicode bidi controls and line separators. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** The same set without the C0 controls, which JSON and YAML encoders escape themselves. */
