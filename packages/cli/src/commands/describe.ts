@@ -5,7 +5,8 @@ import type { CliContext } from '../context.js';
 import { withSource } from '../context.js';
 import { describePolicy } from '../describe/describePolicy.js';
 import { formatPolicyDescription } from '../output/describe.js';
-import { printWarning } from '../output/io.js';
+import { EXIT } from '../exitCodes.js';
+import { printError, printWarning } from '../output/io.js';
 import type { ModelData } from '../view/modelView.js';
 import { ModelView } from '../view/modelView.js';
 import { parseResource, splitName } from './resources.js';
@@ -13,17 +14,15 @@ import { parseResource, splitName } from './resources.js';
 export function runDescribePolicy(ctx: CliContext, data: ModelData, namespace: string, name: string): void {
   const view = new ModelView(data);
   const d = describePolicy(view, namespace, name);
-  if (d === null) {
-    const bad = data.invalid.find((i) => i.key.endsWith(`/policy/${namespace}/${name}`));
-    if (bad)
-      throw new PalisadeError('INVALID_VALUE', `policy ${namespace}/${name} is stored but invalid: ${bad.error}`, {
-        fields: { key: bad.key },
-      });
-    throw new PalisadeError('NOT_FOUND', `policy ${namespace}/${name} not found`, { fields: { namespace, name } });
-  }
-  if (data.invalid.length > 0)
-    printWarning(ctx.out, `${data.invalid.length} invalid value(s) in etcd were skipped (see palisadectl status)`);
+  if (d === null) throw new PalisadeError('NOT_FOUND', `policy ${namespace}/${name} not found`, { fields: { namespace, name } });
+  const others = data.invalid.filter((i) => i.key !== d.key).length;
+  if (others > 0)
+    printWarning(ctx.out, `${others} other invalid value(s) in etcd (see palisadectl status); invalid policies select as the agents contain them`);
   ctx.out.out(formatPolicyDescription(d, view.endpoints.length));
+  if (d.invalid !== null) {
+    printError(ctx.out, `policy ${namespace}/${name} is stored but invalid: ${d.invalid}`);
+    ctx.exitCode = EXIT.FAILURE;
+  }
 }
 
 export function registerDescribe(program: Command, ctx: CliContext): void {

@@ -11,6 +11,7 @@ import { jsonValue } from '../output/documents.js';
 import { formatVerdict } from '../output/explain.js';
 import { printWarning } from '../output/io.js';
 import type { ModelData } from '../view/modelView.js';
+import { containmentWords } from '../view/containment.js';
 import { ModelView } from '../view/modelView.js';
 
 interface ExplainOptions {
@@ -33,9 +34,12 @@ export function parseExplainQuery(opts: Pick<ExplainOptions, 'from' | 'to' | 'po
 }
 
 export function runExplain(ctx: CliContext, data: ModelData, q: ExplainQuery, opts: Pick<ExplainOptions, 'output' | 'exitCode'>): void {
-  for (const i of data.invalid)
+  const view = new ModelView(data);
+  const contained = new Set(view.contained.map((c) => c.key));
+  for (const c of view.contained) printWarning(ctx.out, `${containmentWords(c)} (key ${c.key})`);
+  for (const i of data.invalid.filter((e) => !contained.has(e.key)))
     printWarning(ctx.out, `invalid value at ${i.key} was ignored; the verdict may differ from what agents enforce: ${i.error}`);
-  const verdict = explainConnection(new ModelView(data), q);
+  const verdict = explainConnection(view, q);
   ctx.out.out(opts.output === 'json' ? jsonValue(verdict) : formatVerdict(verdict));
   if (opts.exitCode && !verdict.allowed) ctx.exitCode = EXIT.FAILURE;
 }

@@ -63,7 +63,7 @@ function select(view: ModelView, q: Query): Selection {
     case 'policies': {
       // -l on policies: those that apply to at least one endpoint the selector matches.
       const items = filterNamespaced(view.data.policies, q, (p) =>
-        sel === null ? true : view.selected(p.spec.selector).some(epMatches),
+        sel === null ? true : view.selectedBy(p).some(epMatches),
       );
       return { count: items.length, raws: items, table: (f, now) => policyTable(items.map((s) => s.value), tableOpts(f, now)) };
     }

@@ -1,4 +1,5 @@
 /** What `describe policy` shows, computed from the model view (pure). */
+import { printSelector } from '@palisade/model';
 import type { Endpoint, Policy, PolicyError } from '@palisade/model';
 import { peerAdmits } from '../explain/ruleMatch.js';
 import type { Direction } from '../explain/types.js';
@@ -28,6 +29,13 @@ export interface PolicyDescription {
   selected: Endpoint[];
   rules: RuleDescription[];
   error: PolicyError | null;
+  /**
+   * Set when the stored selector does not restrict the namespace itself: the agents
+   * AND in `pal:namespace == <this>`, and `selected` shows the result.
+   */
+  confinedTo: string | null;
+  /** Why the stored value is invalid; `policy` is then the agents' deny-all stand-in. */
+  invalid: string | null;
 }
 
 function admissions(view: ModelView, policy: Policy, direction: Direction): RuleDescription[] {
@@ -49,19 +57,40 @@ export function describePolicy(view: ModelView, namespace: string, name: string)
   const stored = view.data.policies.find(
     (s) => s.value.metadata.namespace === namespace && s.value.metadata.name === name,
   );
-  if (!stored) return null;
+  if (!stored) return describeContained(view, namespace, name);
   const policy = stored.value;
   const types = policy.spec.types;
+  const subject = view.subject(policy);
+  const written = view.selector(policy.spec.selector);
   return {
     policy,
     key: stored.key,
     modRevision: stored.modRevision,
-    appliesTo: selectorWords(view.selector(policy.spec.selector), policy.spec.selector),
-    selected: view.selected(policy.spec.selector),
+    appliesTo: selectorWords(subject.expr, subject.text),
+    selected: view.selectedBy(policy),
     rules: [
       ...(types.includes('Ingress') ? admissions(view, policy, 'ingress') : []),
       ...(types.includes('Egress') ? admissions(view, policy, 'egress') : []),
     ],
     error: policy.spec.error ?? null,
+    confinedTo: written !== null && printSelector(written) !== subject.text ? namespace : null,
+    invalid: null,
+  };
+}
+
+/** An invalid stored policy, described as the deny-all the agents enforce in its place. */
+function describeContained(view: ModelView, namespace: string, name: string): PolicyDescription | null {
+  const c = view.containedPolicy(namespace, name);
+  if (c === undefined) return null;
+  return {
+    policy: c.policy,
+    key: c.key,
+    modRevision: view.data.invalid.find((i) => i.key === c.key)?.modRevision ?? '?',
+    appliesTo: `all pods in namespace ${namespace} (the stored value is invalid)`,
+    selected: view.selectedBy(c.policy),
+    rules: [],
+    error: null,
+    confinedTo: null,
+    invalid: c.error,
   };
 }

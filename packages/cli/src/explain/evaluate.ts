@@ -9,11 +9,17 @@
  * the first matching rule decides, which for Kubernetes' allow-only rules is the
  * union). A policy with spec.error keeps isolating but has no rules. A plain IP
  * that is no pod's is not policed on its side. A pod always reaches itself.
+ *
+ * Which policies select a pod is what the agents enforce (ModelView.policiesFor): a
+ * namespaced policy only selects pods of its own namespace, and an invalid stored
+ * policy isolates its whole namespace in both directions and allows nothing. The
+ * verdict says so whenever such a policy is involved, never silently.
  */
 import { PalisadeError } from '@palisade/model';
 import type { Endpoint, Policy, Protocol } from '@palisade/model';
 import type { ModelView } from '../view/modelView.js';
 import { qualifiedName } from '../view/modelView.js';
+import { containmentWords } from '../view/containment.js';
 import { ipFamily, parseIp } from './ip.js';
 import { ruleAdmits } from './ruleMatch.js';
 import type { Direction, ExplainQuery, Party, ResolvedParty, SideVerdict, Verdict } from './types.js';
@@ -33,6 +39,13 @@ export function resolveParty(view: ModelView, text: string, flag: string): Spec 
       fields: { flag },
     });
   const ep = view.findEndpoint(m[1], m[2]);
+  const invalid = ep ? undefined : view.invalidEndpoint(m[1], m[2]);
+  if (invalid)
+    throw new PalisadeError(
+      'INVALID_VALUE',
+      `pod ${m[1]}/${m[2]} has an invalid endpoint value in etcd (${invalid.error}): agents on other nodes admit it as no peer, its own node keeps enforcing its last valid value; fix the writer`,
+      { fields: { pod: t, key: invalid.key } },
+    );
   if (!ep)
     throw new PalisadeError('NOT_FOUND', `pod ${m[1]}/${m[2]} not found (no endpoint in etcd: it may have no IP yet or use the host network)`, {
       fields: { pod: t },
@@ -100,17 +113,33 @@ function evaluateSide(view: ModelView, s: SideInput): SideVerdict {
       break; // Pass: the rest of this policy is skipped.
     }
   }
+  return isolatedVerdict(view, policies);
+}
+
+/** No rule allowed: name every isolating policy, and say why the broken ones have no rules. */
+function isolatedVerdict(view: ModelView, policies: Policy[]): SideVerdict {
   const names = policies.map(qualifiedName);
-  const errors = policies.flatMap((p) =>
-    p.spec.error ? [{ policy: qualifiedName(p), message: `${p.spec.error.field}: ${p.spec.error.message}` }] : [],
-  );
-  const errText = errors.map((e) => `; policy ${e.policy} has an error and no rules (${e.message})`).join('');
+  const errors: { policy: string; message: string }[] = [];
+  const invalid: { policy: string; key: string; message: string }[] = [];
+  const notes: string[] = [];
+  for (const p of policies) {
+    const c = view.containedPolicy(p.metadata.namespace, p.metadata.name);
+    if (c !== undefined && c.policy === p) {
+      invalid.push({ policy: qualifiedName(p), key: c.key, message: c.error });
+      notes.push(containmentWords(c));
+    } else if (p.spec.error) {
+      const message = `${p.spec.error.field}: ${p.spec.error.message}`;
+      errors.push({ policy: qualifiedName(p), message });
+      notes.push(`policy ${qualifiedName(p)} has an error and no rules (${message})`);
+    }
+  }
   return {
     state: 'isolated',
     allowed: false,
     policies: names,
     ...(errors.length > 0 ? { errors } : {}),
-    reason: `isolated by ${names.length === 1 ? 'policy' : 'policies'} ${names.join(', ')}; no rule allows${errText}`,
+    ...(invalid.length > 0 ? { invalid } : {}),
+    reason: `isolated by ${names.length === 1 ? 'policy' : 'policies'} ${names.join(', ')}; no rule allows${notes.map((n) => `; ${n}`).join('')}`,
   };
 }
 

@@ -28,6 +28,11 @@ export interface SideVerdict {
   policies?: string[];
   /** Isolating policies whose spec.error removed all their rules. */
   errors?: { policy: string; message: string }[];
+  /**
+   * Isolating policies whose stored value is invalid: the agents isolate their whole
+   * namespace in both directions and allow nothing through them.
+   */
+  invalid?: { policy: string; key: string; message: string }[];
   /** One line of plain words. */
   reason: string;
 }

@@ -45,17 +45,32 @@ function ruleSection(d: PolicyDescription, dir: Direction, total: number): strin
   ];
 }
 
-export function formatPolicyDescription(d: PolicyDescription, totalEndpoints: number): string {
+function header(d: PolicyDescription): string[] {
   const p = d.policy;
-  const lines = [
-    `Name:        ${p.metadata.name}`,
-    `Namespace:   ${p.metadata.namespace}`,
-    `Key:         ${d.key} (mod revision ${d.modRevision})`,
+  const id = [`Name:        ${p.metadata.name}`, `Namespace:   ${p.metadata.namespace}`, `Key:         ${d.key} (mod revision ${d.modRevision})`];
+  if (d.invalid !== null)
+    return [
+      ...id,
+      `INVALID:     ${d.invalid}`,
+      `             The agents cannot use the stored value. They isolate every pod of namespace`,
+      `             ${p.metadata.namespace} (ingress and egress) and allow nothing through this policy.`,
+      `Types:       ${p.spec.types.join(', ')} (enforced in its place)`,
+      `Applies to:  ${d.appliesTo}`,
+    ];
+  return [
+    ...id,
     `Order:       ${p.spec.order}`,
     `Types:       ${p.spec.types.join(', ')}`,
     `Selector:    ${p.spec.selector}`,
+    ...(d.confinedTo === null
+      ? []
+      : [`Confined:    the selector does not restrict the namespace; the agents AND in pal:namespace == '${d.confinedTo}'`]),
     `Applies to:  ${d.appliesTo}`,
   ];
+}
+
+export function formatPolicyDescription(d: PolicyDescription, totalEndpoints: number): string {
+  const lines = header(d);
   if (d.error)
     lines.push(
       '',

@@ -1,7 +1,9 @@
 /**
  * Turns one raw listing of /palisade/v1/ into ModelData. Every value goes through the
  * model's decodeStoredValue (JSON, schema, metadata matching the key); values that
- * fail are kept as `invalid` so the CLI reports them instead of hiding them.
+ * fail are kept as `invalid` so the CLI reports them instead of hiding them. A policy
+ * whose selectors do not parse is invalid too, exactly as the agents judge it
+ * (containment.ts), so that it is shown as the deny-all the agents enforce.
  */
 import {
   ENDPOINT_PREFIX,
@@ -9,6 +11,7 @@ import {
   POLICY_PREFIX,
   decodeStoredValue,
 } from '@palisade/model';
+import { policySelectorError } from './containment.js';
 import type { ModelData } from './modelView.js';
 
 export interface RawItem {
@@ -33,8 +36,9 @@ export function decodeModel(items: RawItem[], revision: string): ModelData {
   };
   for (const item of items) {
     const d = decodeStoredValue(item.key, item.value);
-    if (!d.ok) {
-      data.invalid.push({ key: item.key, error: d.error });
+    const error = !d.ok ? d.error : d.kind === 'policy' ? policySelectorError(d.value) : null;
+    if (!d.ok || error !== null) {
+      data.invalid.push({ key: item.key, error: error ?? '', modRevision: item.modRevision });
     } else {
       const stored = { key: item.key, raw: item.value, modRevision: item.modRevision };
       switch (d.kind) {

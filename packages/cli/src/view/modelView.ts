@@ -3,12 +3,16 @@
  * `status` and `explain` all read. Built once per command from a single etcd read, so
  * every answer is about one consistent revision.
  *
- * Selectors that do not parse match nothing: the CLI never claims more access than
- * the agents could grant (they contain such values the same way).
+ * Which endpoints a policy applies to is what the agents enforce: its selector
+ * confined to its own namespace (the model's policySubject), and every invalid policy
+ * as the deny-all stand-in the agents put in its place (containment.ts). Peer
+ * selectors of valid policies always parse (otherwise the policy is invalid).
  */
-import { matchSelector, parseSelector, selectorLabels } from '@palisade/model';
+import { matchSelector, parseKey, parseSelector, policySubject, selectorLabels } from '@palisade/model';
+import type { AgentStatus, Endpoint, Labels, Namespace, Policy, PolicySubject, SelectorExpr } from '@palisade/model';
 import { sameIp } from '../explain/ip.js';
-import type { AgentStatus, Endpoint, Labels, Namespace, Policy, SelectorExpr } from '@palisade/model';
+import { containInvalidPolicy } from './containment.js';
+import type { ContainedPolicy } from './containment.js';
 
 export interface Stored<T> {
   key: string;
@@ -21,6 +25,7 @@ export interface Stored<T> {
 export interface InvalidEntry {
   key: string;
   error: string;
+  modRevision?: string;
 }
 
 export interface ModelData {
@@ -52,11 +57,22 @@ export class ModelView {
   readonly policies: Policy[];
   readonly endpoints: Endpoint[];
   readonly namespaces: Namespace[];
+  /** Invalid stored policies, as the agents enforce them. */
+  readonly contained: ContainedPolicy[];
+  /** Valid policies and the stand-ins of invalid ones: what the agents enforce. */
+  readonly enforced: Policy[];
   private readonly nsLabels = new Map<string, Labels>();
   private readonly parsed = new Map<string, SelectorExpr | null>();
+  private readonly subjects = new Map<string, PolicySubject>();
+  private readonly containedByName = new Map<string, ContainedPolicy>();
 
   constructor(readonly data: ModelData) {
     this.policies = data.policies.map((s) => s.value).sort(byNsName);
+    this.contained = data.invalid
+      .flatMap((i) => containInvalidPolicy(i.key, i.error) ?? [])
+      .sort((a, b) => a.key.localeCompare(b.key));
+    for (const c of this.contained) this.containedByName.set(`${c.namespace}/${c.name}`, c);
+    this.enforced = [...this.policies, ...this.contained.map((c) => c.policy)].sort(byNsName);
     this.endpoints = data.endpoints.map((s) => s.value).sort(byNsName);
     this.namespaces = data.namespaces
       .map((s) => s.value)
@@ -94,9 +110,43 @@ export class ModelView {
     return this.endpoints.filter((ep) => this.matches(selectorText, ep));
   }
 
-  /** Policies whose selector matches the endpoint. */
+  /** The endpoints a policy applies to, as the agents decide it (policySubject). */
+  subject(policy: Policy): PolicySubject {
+    const cacheKey = `${policy.metadata.namespace}\0${policy.spec.selector}`;
+    let subject = this.subjects.get(cacheKey);
+    if (subject === undefined) {
+      subject = policySubject(policy.metadata.namespace, policy.spec.selector);
+      this.subjects.set(cacheKey, subject);
+    }
+    return subject;
+  }
+
+  /** Whether the agents apply `policy` to `ep`. */
+  applies(policy: Policy, ep: Endpoint): boolean {
+    return matchSelector(this.subject(policy).expr, this.labelsOf(ep));
+  }
+
+  /** Endpoints the agents apply a policy to right now. */
+  selectedBy(policy: Policy): Endpoint[] {
+    return this.endpoints.filter((ep) => this.applies(policy, ep));
+  }
+
+  /** The policies the agents apply to the endpoint, invalid ones' stand-ins included. */
   policiesFor(ep: Endpoint): Policy[] {
-    return this.policies.filter((p) => this.matches(p.spec.selector, ep));
+    return this.enforced.filter((p) => this.applies(p, ep));
+  }
+
+  /** The containment of an invalid stored policy, by namespace and name. */
+  containedPolicy(namespace: string, name: string): ContainedPolicy | undefined {
+    return this.containedByName.get(`${namespace}/${name}`);
+  }
+
+  /** The invalid stored value of an endpoint, when its key names this one. */
+  invalidEndpoint(namespace: string, name: string): InvalidEntry | undefined {
+    return this.data.invalid.find((i) => {
+      const k = parseKey(i.key);
+      return k?.kind === 'endpoint' && k.namespace === namespace && k.name === name;
+    });
   }
 
   findEndpoint(namespace: string, name: string): Endpoint | undefined {
