@@ -6,6 +6,7 @@ import {
   ingressRule,
   ip,
   labels,
+  makeData,
   makeEndpoint,
   makeNamespace,
   makePolicy,
@@ -14,9 +15,11 @@ import {
   onNode,
   peer,
   podSelector,
+  rawSelector,
   types,
   withError,
 } from '../testing/builders.js';
+import { ModelView } from '../view/modelView.js';
 import { explainConnection } from './evaluate.js';
 import type { SideState } from './types.js';
 
@@ -119,7 +122,21 @@ const cases: Case[] = [
   { name: 'selector peers never match a plain IP', policies: [makePolicy('x', 'sel', ingressRule({ peers: [{ selector: 'all()' }] }))], from: '192.168.1.1', to: 'x/b', allowed: false },
   { name: 'a Deny rule of a lower order wins', policies: [makePolicy('x', 'allow', ingressRule({})), makePolicy('x', 'zdeny', (p) => { p.spec.order = 10; }, ingressRule({ action: 'Deny' }))], from: 'y/a', to: 'x/b', allowed: false, ingress: 'denied', reason: /denied by policy x\/zdeny ingress rule 1/ },
   { name: 'a Pass rule skips the rest of its policy', policies: [makePolicy('x', 'pass', (p) => { p.spec.order = 10; }, ingressRule({ action: 'Pass' }), ingressRule({}))], from: 'y/a', to: 'x/b', allowed: false, ingress: 'isolated' },
-  { name: 'an unparsable peer selector matches nothing', policies: [makePolicy('x', 'bad', ingressRule({ peers: [{ selector: 'pod ==' }] }))], from: 'y/a', to: 'x/b', allowed: false },
+  // Containment (issue 10 item 6): a policy only ever selects pods of its own namespace.
+  { name: 'a selector naming another namespace selects nothing there', policies: [makePolicy('other', 'evil', rawSelector("pal:namespace == 'y'"))], from: 'x/a', to: 'y/b', allowed: true, ingress: 'not-isolated' },
+  { name: 'a selector naming another namespace selects nothing at home either', policies: [makePolicy('x', 'evil', rawSelector("pal:namespace == 'y'"))], from: 'y/a', to: 'x/b', allowed: true, ingress: 'not-isolated' },
+  { name: 'a selector without a namespace term is confined to the policy namespace', policies: [makePolicy('x', 'bare', rawSelector("pod == 'b'"))], from: 'x/a', to: 'y/b', allowed: true, ingress: 'not-isolated' },
+  { name: 'a selector without a namespace term applies at home', policies: [makePolicy('y', 'bare', rawSelector("pod == 'b'"))], from: 'x/a', to: 'y/b', allowed: false, ingress: 'isolated', reason: /isolated by policy y\/bare/ },
+  { name: 'an all() selector is confined to the policy namespace', policies: [makePolicy('x', 'everything', rawSelector('all()'))], from: 'x/a', to: 'y/b', allowed: true, ingress: 'not-isolated' },
+  { name: 'an ns: label term cannot reach another namespace', policies: [makePolicy('x', 'by-label', rawSelector("ns:ns == 'y'"))], from: 'x/a', to: 'y/b', allowed: true, ingress: 'not-isolated' },
+  // An invalid policy is the agents' deny-all for its namespace, and the verdict says so.
+  { name: 'an unparsable selector isolates the whole namespace (ingress)', policies: [makePolicy('y', 'bad', rawSelector("pod == 'b' &&"))], from: 'x/a', to: 'y/c', allowed: false, ingress: 'isolated', reason: /policy y\/bad is invalid \(spec\.selector: .+\); the agents isolate every pod of namespace y and allow nothing through it/ },
+  { name: 'an unparsable selector isolates the whole namespace (egress)', policies: [makePolicy('y', 'bad', rawSelector('pod =='))], from: 'y/a', to: 'x/b', allowed: false, egress: 'isolated', ingress: 'not-isolated', reason: /policy y\/bad is invalid/ },
+  { name: 'an unparsable selector leaves other namespaces alone', policies: [makePolicy('y', 'bad', rawSelector('pod =='))], from: 'x/a', to: 'z/b', allowed: true, egress: 'not-isolated', ingress: 'not-isolated' },
+  { name: 'an invalid policy allows nothing, even with rules', policies: [makePolicy('y', 'bad', rawSelector('pod =='), ingressRule({}))], from: 'x/a', to: 'y/b', allowed: false, ingress: 'isolated' },
+  { name: 'an invalid policy does not stop another policy allowing', policies: [makePolicy('y', 'bad', rawSelector('pod ==')), makePolicy('y', 'open', ingressRule({}), egressRule({}), types('Ingress', 'Egress'))], from: 'y/a', to: 'y/b', allowed: true, egress: 'allowed', ingress: 'allowed' },
+  { name: 'an unparsable peer selector makes the whole policy invalid', policies: [makePolicy('x', 'bad', podSelector({ matchLabels: { pod: 'c' } }), ingressRule({ peers: [{ selector: 'pod ==' }] }))], from: 'y/a', to: 'x/b', allowed: false, ingress: 'isolated', reason: /policy x\/bad is invalid \(spec\.ingress\.0\.peers\.0\.selector: .+\)/ },
+  { name: 'an unparsable peer selector isolates egress of the namespace too', policies: [makePolicy('x', 'bad', ingressRule({ peers: [{ selector: 'pod ==' }] }))], from: 'x/a', to: 'y/b', allowed: false, egress: 'isolated' },
 ];
 
 describe('explainConnection', () => {
@@ -131,6 +148,24 @@ describe('explainConnection', () => {
     if (c.egress) expect(v.egress.state).toBe(c.egress);
     if (c.ingress) expect(v.ingress.state).toBe(c.ingress);
     if (c.reason) expect(`${v.egress.reason}\n${v.ingress.reason}`).toMatch(c.reason);
+  });
+
+  it('lists invalid policies in the verdict with their key', () => {
+    const view = makeView({ policies: [makePolicy('y', 'bad', rawSelector('pod =='))], endpoints: cluster(), namespaces });
+    const v = explainConnection(view, { from: 'x/a', to: 'y/b', port: 80, protocol: 'TCP' });
+    expect(v.ingress).toMatchObject({
+      state: 'isolated',
+      policies: ['y/bad'],
+      invalid: [{ policy: 'y/bad', key: '/palisade/v1/policy/y/bad', message: expect.stringMatching(/^spec\.selector: /) as string }],
+    });
+  });
+
+  it('names an invalid endpoint value instead of "not found"', () => {
+    const data = makeData({ endpoints: cluster(), namespaces });
+    data.invalid.push({ key: '/palisade/v1/endpoint/node-0/x/evil', error: 'spec.labels.pal:namespace: is a reserved label key' });
+    expect(() => explainConnection(new ModelView(data), { from: 'x/evil', to: 'x/a', port: 80, protocol: 'TCP' })).toThrow(
+      /pod x\/evil has an invalid endpoint value in etcd \(spec\.labels\.pal:namespace: is a reserved label key\)/,
+    );
   });
 
   it('uses the pod IP of the family the other side has', () => {

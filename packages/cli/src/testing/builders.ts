@@ -10,6 +10,7 @@ import {
 } from '@palisade/model';
 import type { AgentStatus, Endpoint, EndpointInput, LabelSelector, NamespaceInput, Namespace, Policy, PolicyInput } from '@palisade/model';
 import type { ModelData, Stored } from '../view/modelView.js';
+import { policySelectorError } from '../view/containment.js';
 import { ModelView } from '../view/modelView.js';
 
 type Tweak<T> = (obj: T) => void;
@@ -64,6 +65,10 @@ export function makePolicy(ns: string, name: string, ...tweaks: Tweak<PolicyInpu
 export const podSelector = (sel: LabelSelector): Tweak<PolicyInput> => (p) => {
   p.spec.selector = policySelector(sel, p.metadata.namespace);
 };
+/** A stored selector exactly as given (not built from a Kubernetes podSelector). */
+export const rawSelector = (text: string): Tweak<PolicyInput> => (p) => {
+  p.spec.selector = text;
+};
 export const types = (...t: ('Ingress' | 'Egress')[]): Tweak<PolicyInput> => (p) => {
   p.spec.types = t;
 };
@@ -94,9 +99,15 @@ export function makeData(parts: {
   extra?: Partial<ModelData>;
 }): ModelData {
   let rev = 1;
-  const policies = (parts.policies ?? []).map((p) =>
-    stored(`/palisade/v1/policy/${p.metadata.namespace}/${p.metadata.name}`, p, ++rev),
-  );
+  const policyKey = (p: Policy): string => `/palisade/v1/policy/${p.metadata.namespace}/${p.metadata.name}`;
+  // As decodeModel does: a policy whose selectors do not parse is an invalid value.
+  const unreadable = (parts.policies ?? []).flatMap((p) => {
+    const error = policySelectorError(p);
+    return error === null ? [] : [{ key: policyKey(p), error, modRevision: String(++rev) }];
+  });
+  const policies = (parts.policies ?? [])
+    .filter((p) => policySelectorError(p) === null)
+    .map((p) => stored(policyKey(p), p, ++rev));
   const endpoints = (parts.endpoints ?? []).map((e) =>
     stored(`/palisade/v1/endpoint/${e.spec.node}/${e.metadata.namespace}/${e.metadata.name}`, e, ++rev),
   );
@@ -109,7 +120,7 @@ export function makeData(parts: {
     namespaces,
     agents: [],
     leader: null,
-    invalid: [],
+    invalid: unreadable,
     ...parts.extra,
   };
 }

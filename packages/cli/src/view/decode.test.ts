@@ -72,3 +72,37 @@ describe('decodeModel', () => {
     expect(decodeModel([...items, older], '13').modelRevision).toBe('8');
   });
 });
+
+describe('decodeModel judges values as the agents do', () => {
+  const policy = (selector: string, peerSelector?: string): unknown => {
+    const p = makePolicy('x', 'p') as { spec: { selector: string; ingress: unknown[] } };
+    p.spec.selector = selector;
+    if (peerSelector !== undefined) p.spec.ingress = [{ action: 'Allow', ports: [], peers: [{ selector: peerSelector }] }];
+    return p;
+  };
+  const endpoint = (extra: Record<string, string>): unknown => {
+    const e = makeEndpoint('x', 'a') as { spec: { labels: Record<string, string> } };
+    e.spec.labels = { ...e.spec.labels, ...extra };
+    return e;
+  };
+
+  it.each([
+    ['a valid policy', '/palisade/v1/policy/x/p', policy("pal:namespace == 'x'"), null],
+    ['a policy selector that does not parse', '/palisade/v1/policy/x/p', policy("app == 'web' &&"), /^spec\.selector: /],
+    ['a peer selector that does not parse (checked first)', '/palisade/v1/policy/x/p', policy('nope ==', 'pod =='), /^spec\.ingress\.0\.peers\.0\.selector: /],
+    ['a selector naming another namespace (valid: the agents confine it)', '/palisade/v1/policy/x/p', policy("pal:namespace == 'adv'"), null],
+    ['an endpoint with a pal: label', '/palisade/v1/endpoint/node-a/x/a', endpoint({ 'pal:namespace': 'adv' }), /spec\.labels.*pal:namespace.*reserved label key/],
+    ['an endpoint with an ns: label', '/palisade/v1/endpoint/node-a/x/a', endpoint({ 'ns:team': 'blue' }), /spec\.labels.*ns:team.*reserved label key/],
+  ])('%s', (_name, key, value, error) => {
+    const d = decodeModel([item(key, value, '5')], '5');
+    if (error === null) {
+      expect(d.invalid).toEqual([]);
+      return;
+    }
+    expect(d.invalid).toHaveLength(1);
+    expect(d.invalid[0]).toMatchObject({ key, modRevision: '5' });
+    expect(d.invalid[0]?.error).toMatch(error);
+    expect(d.policies).toEqual([]);
+    expect(d.endpoints).toEqual([]);
+  });
+});
