@@ -13,7 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import { EtcdClient } from '@palisade/datastore';
 import { freePort, generateTestCerts, startEtcd } from '@palisade/datastore/testing';
 import type { TestEtcd } from '@palisade/datastore/testing';
-import { PolicySchema, agentKey, policyKey } from '@palisade/model';
+import { PolicySchema, agentKey, endpointKey, policyKey } from '@palisade/model';
 import { putAgent, seedShop } from './testing/seed.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -227,5 +227,87 @@ describe('configuration and errors', () => {
       p.stdin?.end(r.stdout);
     });
     expect(check).toBe(0);
+  });
+});
+
+describe('stored values an attacker controls (issue 10)', () => {
+  /** Sets the title, clears the screen, returns the carriage and forges a line. */
+  const HOSTILE = 'x\x1b]0;title\x07\x1b[2J\r\nall agents healthy';
+  const SHOWN = 'x\\x1b]0;title\\x07\\x1b[2J\\r\\nall agents healthy';
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+  const keys = {
+    endpoint: endpointKey('node-a', 'outside', 'hostile'),
+    bad: policyKey('outside', 'bad'),
+    evil: policyKey('outside', 'evil'),
+    spoof: endpointKey('node-b', 'outside', 'spoof'),
+  };
+  const forged = (text: string): boolean => text.split('\n').some((l) => l.trimStart().startsWith('all agents healthy'));
+
+  beforeAll(async () => {
+    const ep = (name: string, ip: string, labels: Record<string, string>) =>
+      JSON.stringify({ apiVersion: 'palisade.io/v1', kind: 'Endpoint', metadata: { namespace: 'outside', name }, spec: { node: name === 'spoof' ? 'node-b' : 'node-a', ips: [ip], labels, ports: [] } });
+    const pol = (name: string, selector: string) =>
+      JSON.stringify({ apiVersion: 'palisade.io/v1', kind: 'Policy', metadata: { namespace: 'outside', name }, spec: { order: 1000, selector, types: ['Ingress'], ingress: [{ action: 'Allow', ports: [], peers: [] }], egress: [] } });
+    await client.putRaw(keys.endpoint, ep('hostile', '10.0.3.3', { app: 'hostile', note: HOSTILE }));
+    await client.putRaw(keys.spoof, ep('spoof', '10.0.3.4', { app: 'spoof', 'pal:namespace': 'shop' }));
+    await client.putRaw(keys.bad, pol('bad', `app == '${HOSTILE}' &&`));
+    await client.putRaw(keys.evil, pol('evil', "pal:namespace == 'shop'"));
+    await putAgent(client, 'node-b', modelRevision, (a) => {
+      a.status.lastError = { time: new Date().toISOString(), message: HOSTILE };
+    });
+  });
+
+  afterAll(async () => {
+    for (const key of Object.values(keys)) await client.delete(key);
+    await putAgent(client, 'node-b', modelRevision);
+  });
+
+  it('never prints a raw control character for humans; JSON stays exact', async () => {
+    const runs = await Promise.all([
+      palisadectl(['get', 'ep', '-A', '-o', 'wide']),
+      palisadectl(['get', 'nodes']),
+      palisadectl(['status']),
+      palisadectl(['describe', 'policy', 'outside/bad']),
+      palisadectl(['explain', '--from', 'shop/front', '--to', 'outside/hostile', '--port', '80']),
+    ]);
+    for (const r of runs) {
+      expect(r.stdout).not.toMatch(RAW);
+      expect(r.stderr).not.toMatch(RAW);
+      expect(forged(r.stdout) || forged(r.stderr)).toBe(false);
+    }
+    const [wide, nodes, status, describeBad, explain] = runs;
+    expect(wide?.stdout).toContain(`note=${SHOWN}`);
+    expect(nodes?.stdout).toContain(SHOWN.slice(0, 40));
+    expect(status?.stdout).toContain(`node-b: error: ${SHOWN}`);
+    expect(describeBad?.stdout).toContain(`INVALID:     spec.selector: `);
+    expect(explain?.stdout).toContain('policy outside/bad is invalid (spec.selector: ');
+    const json = await palisadectl(['get', 'ep', 'outside/hostile', '-o', 'json']);
+    expect(json.stdout).not.toMatch(RAW);
+    expect((JSON.parse(json.stdout) as { spec: { labels: { note: string } } }).spec.labels.note).toBe(HOSTILE);
+    const yaml = await palisadectl(['get', 'ep', 'outside/hostile', '-o', 'yaml']);
+    expect(yaml.stdout).not.toMatch(RAW);
+    expect((parseAllDocuments(yaml.stdout)[0]?.toJS() as { spec: { labels: { note: string } } }).spec.labels.note).toBe(HOSTILE);
+  });
+
+  it('explain and describe show the containment the agents enforce', async () => {
+    const [invalid, confined, describeEvil, spoof] = await Promise.all([
+      palisadectl(['explain', '--from', 'shop/front', '--to', 'outside/client', '--port', '80']),
+      palisadectl(['explain', '--from', 'outside/client', '--to', 'shop/mid', '--port', '80', '-o', 'json']),
+      palisadectl(['describe', 'policy', 'outside/evil']),
+      palisadectl(['explain', '--from', 'outside/spoof', '--to', 'shop/db', '--port', '6379']),
+    ]);
+    // outside/bad does not parse: the whole namespace is isolated, nothing allowed.
+    expect(invalid.stdout).toMatch(/^BLOCKED: /);
+    expect(invalid.stdout).toMatch(/ingress\s+outside\/client: isolated by policy outside\/bad; no rule allows; policy outside\/bad is invalid \(spec\.selector: .+\); the agents isolate every pod of namespace outside and allow nothing through it/);
+    expect(invalid.stderr).toMatch(/warning: policy outside\/bad is invalid/);
+    // outside/evil names shop but selects nothing there.
+    expect((JSON.parse(confined.stdout) as { ingress: { policies?: string[] } }).ingress.policies).toEqual(['shop/allow-mid']);
+    expect(describeEvil.stdout).toContain("Confined:    the selector does not restrict the namespace; the agents AND in pal:namespace == 'outside'");
+    expect(describeEvil.stdout).toMatch(/Selected endpoints \(\d+, on \d+ nodes?\):/);
+    expect(describeEvil.stdout).not.toMatch(/shop\/(front|mid|db)\s/);
+    // An endpoint carrying a reserved label key is invalid, named with its field.
+    expect(spoof.code).toBe(1);
+    expect(spoof.stderr).toMatch(/pod outside\/spoof has an invalid endpoint value in etcd \(spec\.labels\.pal:namespace: is a reserved label key/);
   });
 });
