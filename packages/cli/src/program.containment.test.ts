@@ -95,6 +95,13 @@ describe('describe applies the containment the agents apply', () => {
     expect(r.stdout).toContain('Selected endpoints (0, on 0 nodes):\n  <none>');
   });
 
+  it('get warns that an invalid policy is contained, naming the field', async () => {
+    const r = await ctl(['get', 'pol', '-A'], shopWith([badSelector]));
+    expect(r.stderr).toMatch(
+      /warning: skipped invalid value at \/palisade\/v1\/policy\/outside\/bad: spec\.selector: .+ \(the agents isolate every pod of namespace outside and allow nothing through it\)\n/,
+    );
+  });
+
   it('get -l on policies uses the confined selection', async () => {
     const r = await ctl(['get', 'pol', '-A', '-l', 'app=mid'], shopWith([crossNamespace]));
     expect(r.stdout).toContain('allow-mid');

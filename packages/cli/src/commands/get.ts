@@ -102,7 +102,12 @@ function notFound(q: Query, data: ModelData): PalisadeError {
 
 export function runGet(ctx: CliContext, data: ModelData, q: Query, format: OutputFormat): void {
   const view = new ModelView(data);
-  for (const i of data.invalid) printWarning(ctx.out, `skipped invalid value at ${i.key}: ${i.error}`);
+  const contained = new Map(view.contained.map((c) => [c.key, c]));
+  for (const i of data.invalid) {
+    const c = contained.get(i.key);
+    const contains = c ? ` (the agents isolate every pod of namespace ${c.namespace} and allow nothing through it)` : '';
+    printWarning(ctx.out, `skipped invalid value at ${i.key}: ${i.error}${contains}`);
+  }
   const { count, raws, table } = select(view, q);
   const asDocuments = format === 'yaml' || format === 'json';
   // A node without an agent has a table row (MISSING) but no stored object.

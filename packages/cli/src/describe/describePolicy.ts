@@ -62,18 +62,22 @@ export function describePolicy(view: ModelView, namespace: string, name: string)
   const types = policy.spec.types;
   const subject = view.subject(policy);
   const written = view.selector(policy.spec.selector);
+  const confinedTo = written !== null && printSelector(written) !== subject.text ? namespace : null;
   return {
     policy,
     key: stored.key,
     modRevision: stored.modRevision,
-    appliesTo: selectorWords(subject.expr, subject.text),
+    appliesTo:
+      confinedTo === null
+        ? selectorWords(subject.expr, subject.text)
+        : `${selectorWords(written, policy.spec.selector)}, confined to namespace ${confinedTo}`,
     selected: view.selectedBy(policy),
     rules: [
       ...(types.includes('Ingress') ? admissions(view, policy, 'ingress') : []),
       ...(types.includes('Egress') ? admissions(view, policy, 'egress') : []),
     ],
     error: policy.spec.error ?? null,
-    confinedTo: written !== null && printSelector(written) !== subject.text ? namespace : null,
+    confinedTo,
     invalid: null,
   };
 }
