@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { NamespaceController } from './namespaceController.js';
 import { Registry } from './registry.js';
 import { NAMESPACES, resourceByName } from './resources.js';
 import { ApiHandler } from './server.js';
@@ -83,6 +84,8 @@ function listen(server: Server, port: number): Promise<number> {
 export async function startKubeApi(opts: KubeApiOptions = {}): Promise<KubeApi> {
   const store = new ObjectStore(opts.watchCacheSize ?? 10_000);
   const registry = new Registry(store);
+  const namespaces = new NamespaceController(registry);
+  registry.onNamespaceTerminating = () => namespaces.kick();
   if (opts.bootstrapNamespaces ?? true) {
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
       registry.create(NAMESPACES, undefined, { metadata: { name } });
@@ -113,6 +116,7 @@ export async function startKubeApi(opts: KubeApiOptions = {}): Promise<KubeApi> 
     },
     stop: () => {
       stopped ??= (async () => {
+        namespaces.stop();
         for (const w of [...handler.watches]) w.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -7,13 +7,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
+import { finalizedByUpdate, planDelete } from './deletion.js';
+import { isTerminating } from './namespaceController.js';
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js';
-import { NAMESPACES, RESOURCES, apiVersionOf, type ResourceDef } from './resources.js';
+import { NAMESPACES, apiVersionOf, type ResourceDef } from './resources.js';
 import {
   alreadyExists,
   badRequest,
   conflict,
   invalid,
+  namespaceTerminating,
   notFound,
   unsupportedMediaType,
 } from './status.js';
@@ -42,6 +45,9 @@ function withoutRv(o: KubeObject): KubeObject {
 }
 
 export class Registry {
+  /** Called when a namespace starts terminating (the namespace controller's cue). */
+  onNamespaceTerminating: () => void = () => {};
+
   constructor(readonly store: ObjectStore) {}
 
   get(def: ResourceDef, ns: string | undefined, name: string): KubeObject {
@@ -85,8 +91,10 @@ export class Registry {
     s.prepareForCreate(obj);
     const errs = s.validate(obj);
     if (errs.length > 0) throw invalid(def, meta.name ?? '', errs);
-    if (def.namespaced && !this.store.get(NAMESPACES.plural, undefined, meta.namespace ?? '')) {
-      throw notFound(NAMESPACES, meta.namespace ?? '');
+    if (def.namespaced) {
+      const owner = this.store.get(NAMESPACES.plural, undefined, meta.namespace ?? '');
+      if (!owner) throw notFound(NAMESPACES, meta.namespace ?? '');
+      if (isTerminating(owner)) throw namespaceTerminating(def, meta.name ?? '', meta.namespace ?? '');
     }
     if (this.store.get(def.plural, meta.namespace, meta.name ?? ''))
       throw alreadyExists(def, meta.name ?? '');
@@ -125,6 +133,11 @@ export class Registry {
       if (ct === undefined || Date.parse(ct) === Date.parse(old.metadata.creationTimestamp ?? '')) {
         meta.creationTimestamp = old.metadata.creationTimestamp;
       }
+      // Deletion state is the server's: a client can neither set nor clear it.
+      for (const f of ['deletionTimestamp', 'deletionGracePeriodSeconds'] as const) {
+        if (old.metadata[f] === undefined) delete meta[f];
+        else meta[f] = old.metadata[f];
+      }
       s.defaults(next);
       s.prepareForUpdate(next, old);
       if (def.hasGeneration) {
@@ -136,7 +149,10 @@ export class Registry {
     const errs = s.validateUpdate(next, old);
     if (errs.length > 0) throw invalid(def, name, errs);
     if (deepEqual(withoutRv(next), withoutRv(old))) return old;
-    return opts.dryRun ? next : this.store.put(def.plural, next);
+    if (opts.dryRun) return next;
+    const stored = this.store.put(def.plural, next);
+    if (def !== NAMESPACES && finalizedByUpdate(stored, old)) this.store.delete(def.plural, ns, name);
+    return stored;
   }
 
   patch(
@@ -186,15 +202,24 @@ export class Registry {
         `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion ?? ''}`,
       );
     }
-    if (opts.dryRun) return old;
-    if (def === NAMESPACES) {
-      // The namespace controller's work, done at once: contents go first.
-      for (const r of RESOURCES.filter((d) => d.namespaced)) {
-        for (const o of this.store.list(r.plural, name))
-          this.store.delete(r.plural, name, o.metadata.name ?? '');
-      }
-    }
+    if (def === NAMESPACES) return this.deleteNamespace(old, opts);
+    const plan = planDelete(def, old, isObject(body) ? body : {});
+    if (opts.dryRun || plan.action === 'pending') return plan.action === 'mark' ? plan.object : old;
+    if (plan.action === 'mark') return this.store.put(def.plural, plan.object);
     return this.store.delete(def.plural, ns, name) ?? old;
+  }
+
+  /** Marks the namespace Terminating; the NamespaceController empties and removes it. */
+  private deleteNamespace(old: KubeObject, opts: WriteOptions): KubeObject {
+    if (isTerminating(old)) return old;
+    const next = clone(old);
+    next.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    next.metadata.deletionGracePeriodSeconds = 0;
+    next.status = { ...(isObject(old.status) ? old.status : {}), phase: 'Terminating' };
+    if (opts.dryRun) return next;
+    const stored = this.store.put(NAMESPACES.plural, next);
+    this.onNamespaceTerminating();
+    return stored;
   }
 
   /** Stores an object as given (metadata stamped), skipping defaults and validation. */

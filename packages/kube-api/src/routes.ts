@@ -67,7 +67,7 @@ export function parseResourcePath(path: string): Route | undefined {
   return { def, namespace, name: segs[1], subresource: segs[2], watchPrefix };
 }
 
-export async function readBody(req: IncomingMessage): Promise<string> {
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -79,7 +79,7 @@ export async function readBody(req: IncomingMessage): Promise<string> {
       );
     chunks.push(b);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 export function sendJson(res: ServerResponse, code: number, body: unknown): void {
@@ -97,4 +97,9 @@ export function sendText(res: ServerResponse, text: string): void {
     'Content-Length': Buffer.byteLength(text),
   });
   res.end(text);
+}
+
+export function sendBytes(res: ServerResponse, contentType: string, body: Buffer): void {
+  res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': body.length });
+  res.end(body);
 }

@@ -5,7 +5,10 @@
  * which become the HTTP answer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { deleteOptions } from './deletion.js';
+import { versionInfo } from './discovery.js';
 import { ListPager, listBody } from './list.js';
+import { OPENAPI_V2_PROTOBUF, PROTOBUF, decodeKubeProtobuf, openApiV2Protobuf } from './protobuf.js';
 import { parseJson, type Registry } from './registry.js';
 import { combine, fieldMatcher, labelMatcher } from './selectors.js';
 import {
@@ -21,6 +24,7 @@ import {
   includeObject,
   parseResourcePath,
   readBody,
+  sendBytes,
   sendJson,
   sendText,
   type Route,
@@ -28,6 +32,24 @@ import {
 import { toTable, wantsTable } from './table.js';
 import type { KubeObject } from './types.js';
 import { WatchStream, type WatchParams } from './watch.js';
+
+/**
+ * The request body as text: JSON (and the patch/apply types, which the registry
+ * checks), or a protobuf body from kubectl's typed clients converted to JSON.
+ */
+function decodeBody(req: IncomingMessage, raw: Buffer): string {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
+  if (raw.length === 0) return '';
+  if (type === PROTOBUF) return JSON.stringify(decodeKubeProtobuf(raw));
+  if (type === '' || type.endsWith('json') || type.endsWith('yaml')) return raw.toString('utf8');
+  throw statusError(
+    makeStatus(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, ${PROTOBUF}; got ${type}`,
+    ),
+  );
+}
 
 export interface ServerOptions {
   bookmarkIntervalMs: number;
@@ -51,7 +73,7 @@ export class ApiHandler {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
-      const body = await readBody(req);
+      const body = decodeBody(req, await readBody(req));
       this.route(req, res, url, body);
     } catch (err) {
       if (!res.headersSent) sendJson(res, statusOf(err).code, statusOf(err));
@@ -65,6 +87,14 @@ export class ApiHandler {
 
   private route(req: IncomingMessage, res: ServerResponse, url: URL, body: string): void {
     const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (path === '/openapi/v2') {
+      this.count('discovery');
+      const version = String(versionInfo().gitVersion);
+      if ((req.headers.accept ?? '').includes('protobuf'))
+        sendBytes(res, OPENAPI_V2_PROTOBUF, openApiV2Protobuf(version));
+      else sendJson(res, 200, { swagger: '2.0', info: { title: 'Kubernetes', version }, paths: {} });
+      return;
+    }
     const doc = discoveryDoc(path, this.serverAddress);
     if (doc !== undefined) {
       this.count('discovery');
@@ -136,8 +166,9 @@ export class ApiHandler {
           fieldMatcher(def, q.get('fieldSelector')),
         );
         const victims = this.registry.store.list(def.plural, nsArg).filter(matcher);
+        const options = deleteOptions(q, ctx.body ? parseJson(ctx.body) : undefined);
         const items = victims.map((o) =>
-          this.registry.delete(def, o.metadata.namespace, o.metadata.name ?? '', undefined, {
+          this.registry.delete(def, o.metadata.namespace, o.metadata.name ?? '', options, {
             dryRun,
           }),
         );
@@ -152,7 +183,7 @@ export class ApiHandler {
       } else throw methodNotAllowed();
       return;
     }
-    this.item(req, res, { route: r, name, resName, dryRun, body: ctx.body, reply });
+    this.item(req, res, { route: r, name, resName, dryRun, body: ctx.body, q, reply });
   }
 
   private item(
@@ -164,6 +195,7 @@ export class ApiHandler {
       resName: string;
       dryRun: boolean;
       body: string;
+      q: URLSearchParams;
       reply: (code: number, o: KubeObject) => void;
     },
   ): void {
@@ -198,7 +230,13 @@ export class ApiHandler {
         this.count(`delete ${resName}`);
         reply(
           200,
-          this.registry.delete(def, nsArg, name, ctx.body ? parseJson(ctx.body) : undefined, opts),
+          this.registry.delete(
+            def,
+            nsArg,
+            name,
+            deleteOptions(c.q, ctx.body ? parseJson(ctx.body) : undefined),
+            opts,
+          ),
         );
         return;
       default:

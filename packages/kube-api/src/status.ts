@@ -191,3 +191,24 @@ export function invalid(def: ResourceDef, name: string, errs: FieldError[]): Pal
     makeStatus(422, 'Invalid', `${qualifiedKind(def)} "${name}" is invalid: ${joined}`, det),
   );
 }
+
+/** Creating content in a namespace that is being deleted (the NamespaceLifecycle admission). */
+export function namespaceTerminating(def: ResourceDef, name: string, ns: string): PalisadeError {
+  return statusError(
+    makeStatus(
+      403,
+      'Forbidden',
+      `${qualifiedResource(def)} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+      {
+        ...details(def, name),
+        causes: [
+          {
+            reason: 'NamespaceTerminating',
+            message: `namespace ${ns} is being terminated`,
+            field: 'metadata.namespace',
+          },
+        ],
+      },
+    ),
+  );
+}
