@@ -18,9 +18,7 @@ import { PODS, type ResourceDef } from './resources.js';
 import { asObject, clone, isObject, type JsonObject, type KubeObject } from './types.js';
 
 export type DeleteDecision =
-  | { action: 'remove' }
-  | { action: 'mark'; object: KubeObject }
-  | { action: 'pending' };
+  { action: 'remove' } | { action: 'mark'; object: KubeObject } | { action: 'pending' };
 
 function timestamp(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -70,7 +68,8 @@ export function planDelete(
   const meta = old.metadata;
   const hasFinalizers = finalizers(old).length > 0;
   if (typeof meta.deletionTimestamp === 'string') {
-    const current = typeof meta.deletionGracePeriodSeconds === 'number' ? meta.deletionGracePeriodSeconds : 0;
+    const current =
+      typeof meta.deletionGracePeriodSeconds === 'number' ? meta.deletionGracePeriodSeconds : 0;
     const requested = requestedGrace(options);
     if (current === 0) return hasFinalizers ? { action: 'pending' } : { action: 'remove' };
     if (requested === undefined || requested >= current) return { action: 'pending' };

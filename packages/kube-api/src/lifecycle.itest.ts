@@ -28,7 +28,11 @@ function kubectl(...args: string[]): Promise<{ code: number; stdout: string; std
   });
 }
 
-async function call(method: string, p: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+async function call(
+  method: string,
+  p: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${api.url}${p}`, {
     method,
     headers: { 'Content-Type': 'application/json' },
@@ -46,12 +50,18 @@ describe.skipIf(!hasKubectl)('plain kubectl 1.32 (protobuf bodies, OpenAPI v2)',
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('namespace/proto created');
     const again = await kubectl('create', 'ns', 'proto');
-    expect(again.stderr.trim()).toBe('Error from server (AlreadyExists): namespaces "proto" already exists');
+    expect(again.stderr.trim()).toBe(
+      'Error from server (AlreadyExists): namespaces "proto" already exists',
+    );
   });
 
   it('creates a List from a file with the default validation', async () => {
     const file = path.join(dir, 'list.json');
-    const list = { apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'listed' } }] };
+    const list = {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'listed' } }],
+    };
     await writeFile(file, JSON.stringify(list));
     const r = await kubectl('create', '-f', file);
     expect(r.stderr).toBe('');
@@ -67,7 +77,9 @@ describe('deletion as on a real API server', () => {
 
   it('marks a bound pod (deletionTimestamp) and removes it on a delete with grace period 0', async () => {
     await call('POST', '/api/v1/namespaces', { metadata: { name: 'graceful' } });
-    expect((await call('POST', '/api/v1/namespaces/graceful/pods', pod('bound', 'node-0'))).status).toBe(201);
+    expect(
+      (await call('POST', '/api/v1/namespaces/graceful/pods', pod('bound', 'node-0'))).status,
+    ).toBe(201);
     const first = await call('DELETE', '/api/v1/namespaces/graceful/pods/bound');
     expect(first.status).toBe(200);
     const meta = first.json.metadata as Record<string, unknown>;
@@ -98,7 +110,9 @@ describe('deletion as on a real API server', () => {
     expect((ns.json.status as Record<string, unknown>).phase).toBe('Terminating');
     const denied = await call('POST', '/api/v1/namespaces/term/pods', pod('late'));
     expect(denied.status).toBe(403);
-    expect(denied.json.message).toBe('pods "late" is forbidden: unable to create new content in namespace term because it is being terminated');
+    expect(denied.json.message).toBe(
+      'pods "late" is forbidden: unable to create new content in namespace term because it is being terminated',
+    );
     const p = await call('GET', '/api/v1/namespaces/term/pods/bound');
     expect(typeof (p.json.metadata as Record<string, unknown>).deletionTimestamp).toBe('string');
     await call('DELETE', '/api/v1/namespaces/term/pods/bound?gracePeriodSeconds=0');

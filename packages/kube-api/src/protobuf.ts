@@ -18,7 +18,10 @@ export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 const MAGIC = Buffer.from('k8s\0', 'latin1');
 
-type Field = { no: number; value: Buffer | number };
+interface Field {
+  no: number;
+  value: Buffer | number;
+}
 
 function varint(buf: Buffer, at: { pos: number }): number {
   let result = 0;
@@ -52,21 +55,24 @@ export function fields(buf: Buffer): Field[] {
   return out;
 }
 
-function str(f: Field): string {
+function str(f: Field | undefined): string {
+  if (!f) return '';
   return Buffer.isBuffer(f.value) ? f.value.toString('utf8') : String(f.value);
 }
 
-function msg(f: Field): Buffer {
-  return Buffer.isBuffer(f.value) ? f.value : Buffer.alloc(0);
+function msg(f: Field | undefined): Buffer {
+  return f && Buffer.isBuffer(f.value) ? f.value : Buffer.alloc(0);
+}
+
+function field(fs: Field[], no: number): Field | undefined {
+  return fs.find((f) => f.no === no);
 }
 
 function stringMap(entries: Field[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of entries) {
     const kv = fields(msg(e));
-    out[str(kv.find((f) => f.no === 1) ?? { no: 1, value: Buffer.alloc(0) })] = str(
-      kv.find((f) => f.no === 2) ?? { no: 2, value: Buffer.alloc(0) },
-    );
+    out[str(field(kv, 1))] = str(field(kv, 2));
   }
   return out;
 }
@@ -90,7 +96,12 @@ function namespace(buf: Buffer): JsonObject {
   const out: JsonObject = { apiVersion: 'v1', kind: 'Namespace', metadata: {} };
   for (const f of fields(buf)) {
     if (f.no === 1) out.metadata = objectMeta(msg(f));
-    if (f.no === 2) out.spec = { finalizers: fields(msg(f)).filter((x) => x.no === 1).map(str) };
+    if (f.no === 2)
+      out.spec = {
+        finalizers: fields(msg(f))
+          .filter((x) => x.no === 1)
+          .map(str),
+      };
   }
   return out;
 }
@@ -112,15 +123,17 @@ export function decodeKubeProtobuf(body: Buffer): JsonObject {
   if (!body.subarray(0, 4).equals(MAGIC)) throw unsupported('protobuf without the k8s envelope');
   try {
     const env = fields(body.subarray(4));
-    const typeMeta = fields(msg(env.find((f) => f.no === 1) ?? { no: 1, value: Buffer.alloc(0) }));
-    const apiVersion = str(typeMeta.find((f) => f.no === 1) ?? { no: 1, value: '' });
-    const kind = str(typeMeta.find((f) => f.no === 2) ?? { no: 2, value: '' });
+    const typeMeta = fields(msg(field(env, 1)));
+    const apiVersion = str(field(typeMeta, 1));
+    const kind = str(field(typeMeta, 2));
     const decode = DECODERS[`${apiVersion}/${kind}`];
     if (!decode) throw unsupported(`protobuf ${apiVersion} ${kind}`);
-    return decode(msg(env.find((f) => f.no === 2) ?? { no: 2, value: Buffer.alloc(0) }));
+    return decode(msg(field(env, 2)));
   } catch (err) {
     if (err instanceof Error && err.message.startsWith('truncated')) {
-      throw statusError(makeStatus(400, 'BadRequest', `error decoding request body: ${err.message}`));
+      throw statusError(
+        makeStatus(400, 'BadRequest', `error decoding request body: ${err.message}`),
+      );
     }
     throw err;
   }

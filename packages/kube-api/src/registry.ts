@@ -94,7 +94,8 @@ export class Registry {
     if (def.namespaced) {
       const owner = this.store.get(NAMESPACES.plural, undefined, meta.namespace ?? '');
       if (!owner) throw notFound(NAMESPACES, meta.namespace ?? '');
-      if (isTerminating(owner)) throw namespaceTerminating(def, meta.name ?? '', meta.namespace ?? '');
+      if (isTerminating(owner))
+        throw namespaceTerminating(def, meta.name ?? '', meta.namespace ?? '');
     }
     if (this.store.get(def.plural, meta.namespace, meta.name ?? ''))
       throw alreadyExists(def, meta.name ?? '');
@@ -151,7 +152,8 @@ export class Registry {
     if (deepEqual(withoutRv(next), withoutRv(old))) return old;
     if (opts.dryRun) return next;
     const stored = this.store.put(def.plural, next);
-    if (def !== NAMESPACES && finalizedByUpdate(stored, old)) this.store.delete(def.plural, ns, name);
+    if (def !== NAMESPACES && finalizedByUpdate(stored, old))
+      this.store.delete(def.plural, ns, name);
     return stored;
   }
 

@@ -8,7 +8,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { deleteOptions } from './deletion.js';
 import { versionInfo } from './discovery.js';
 import { ListPager, listBody } from './list.js';
-import { OPENAPI_V2_PROTOBUF, PROTOBUF, decodeKubeProtobuf, openApiV2Protobuf } from './protobuf.js';
+import {
+  OPENAPI_V2_PROTOBUF,
+  PROTOBUF,
+  decodeKubeProtobuf,
+  openApiV2Protobuf,
+} from './protobuf.js';
 import { parseJson, type Registry } from './registry.js';
 import { combine, fieldMatcher, labelMatcher } from './selectors.js';
 import {
@@ -92,7 +97,8 @@ export class ApiHandler {
       const version = String(versionInfo().gitVersion);
       if ((req.headers.accept ?? '').includes('protobuf'))
         sendBytes(res, OPENAPI_V2_PROTOBUF, openApiV2Protobuf(version));
-      else sendJson(res, 200, { swagger: '2.0', info: { title: 'Kubernetes', version }, paths: {} });
+      else
+        sendJson(res, 200, { swagger: '2.0', info: { title: 'Kubernetes', version }, paths: {} });
       return;
     }
     const doc = discoveryDoc(path, this.serverAddress);
