@@ -2,8 +2,15 @@
  * A real Palisade cluster on one machine: etcd, a Kubernetes API server (the test one,
  * or a real one via E2E_KUBECONFIG), the controller as a process, and one agent per
  * node, each inside its node's network namespace. Pods are network namespaces running
- * podServer.mjs. Everything carries the run's prefix and is torn down by stop(); a
- * crashed run's leftovers are removed by the next start.
+ * podServer.mjs.
+ *
+ * Everything is marked with the run's owner (owner.ts): Kubernetes objects by label,
+ * network namespaces by name, processes by an environment variable. start() first
+ * removes whatever an earlier run of the same owner left (on the host and on the API
+ * server), so a run that was killed with SIGKILL costs nothing to the next one.
+ * resetPods() brings pods back to none on every layer (API, host, IP bookkeeping)
+ * whatever the last scenario did; stop() removes everything, API objects included
+ * unless asked to keep them.
  */
 import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,7 +22,8 @@ import { startEtcd, type TestEtcd } from '@palisade/datastore/testing';
 import { startKubeApi, type KubeApi } from '@palisade/kube-api';
 import { componentCommand, REPO_ROOT } from './components.js';
 import { KubeClient } from './kube.js';
-import { deleteNetnsWithPrefix } from './netns.js';
+import { removeHostLeftovers } from './leftovers.js';
+import { OWNER_ENV, ownerOf, validatePrefix } from './owner.js';
 import { startProcess, type Managed } from './processes.js';
 import { PodProbeClient } from './prober.js';
 import { Topology, type PodNet } from './topology.js';
@@ -29,7 +37,12 @@ export interface ClusterOptions {
   /** Where component logs go; default a temp dir. */
   logDir?: string;
   agentArgs?: string[];
+  /** Detailed progress (every pod). */
   log?: (line: string) => void;
+  /** What the user should know: leftovers of an earlier run that were removed. */
+  notice?: (line: string) => void;
+  /** Namespaces the run will use: start() fails at once, naming them, if any exists without this run's owner label. */
+  namespaces?: string[];
 }
 
 export interface Pod {
@@ -53,8 +66,6 @@ export class Cluster {
   readonly agents = new Map<string, Managed>();
   private relays: Managed[] = [];
   controller: Managed | null = null;
-  /** Namespaces the current scenario uses (the runner resets them between scenarios). */
-  usedNamespaces = new Set<string>();
   /** Ports the current scenario's pods serve. */
   currentPorts: number[] = [80];
 
@@ -71,26 +82,50 @@ export class Cluster {
 
   static async start(options: ClusterOptions): Promise<Cluster> {
     const prefix = options.prefix ?? 'pale2e-';
+    validatePrefix(prefix);
+    const notice = options.notice ?? (() => {});
+    const left = await removeHostLeftovers(prefix); // an earlier run's, even one killed with SIGKILL
+    if (left.processes + left.netns > 0) notice(`removed leftovers of an earlier run: ${left.processes} processes, ${left.netns} network namespaces`);
     const runDir = path.join(os.tmpdir(), `${prefix}run`);
-    await deleteNetnsWithPrefix(prefix); // leftovers of a crashed run
     await rm(runDir, { recursive: true, force: true });
     await mkdir(runDir, { recursive: true });
     const logDir = options.logDir ?? path.join(runDir, 'logs');
     await mkdir(logDir, { recursive: true });
-    const etcd = await startEtcd();
-    const etcdClient = EtcdClient.connect({ endpoints: etcd.endpoints });
     const kubeconfig = options.kubeconfig ?? process.env.E2E_KUBECONFIG;
     const kubeApi = kubeconfig ? null : await startKubeApi({ dir: runDir });
-    const kubeconfigPath = kubeconfig ?? kubeApi!.kubeconfigPath;
-    const topology = new Topology(prefix, options.dualStack ?? false);
-    await topology.init();
-    const c = new Cluster({ ...options, prefix, logDir }, runDir, etcd, etcdClient, kubeApi, kubeconfigPath, new KubeClient(kubeconfigPath), topology);
-    await c.startEtcdSocket();
-    c.startController();
-    const controllerReady = c.waitForController();
-    await c.ensureNodes(options.nodes);
-    await controllerReady;
-    return c;
+    let etcd: TestEtcd | null = null;
+    let c: Cluster | null = null;
+    try {
+      const kubeconfigPath = kubeconfig ?? kubeApi!.kubeconfigPath;
+      const kube = new KubeClient(kubeconfigPath, prefix);
+      await kube.checkNamespacesUsable(options.namespaces ?? []);
+      const stale = [...(await kube.ownedNamespaces()).map((n) => `namespace/${n}`), ...(await kube.ownedPods()).map((p) => `pod/${p}`)];
+      if (stale.length > 0) notice(`removing what an earlier run left on the API server: ${stale.join(' ')}`);
+      await kube.deleteEverythingOwned();
+      etcd = await startEtcd({ env: { [OWNER_ENV]: ownerOf(prefix) } });
+      const topology = new Topology(prefix, options.dualStack ?? false);
+      c = new Cluster({ ...options, prefix, logDir }, runDir, etcd, EtcdClient.connect({ endpoints: etcd.endpoints }), kubeApi, kubeconfigPath, kube, topology);
+      await topology.init();
+      await c.startEtcdSocket();
+      c.startController();
+      const controllerReady = c.waitForController();
+      await c.ensureNodes(options.nodes);
+      await controllerReady;
+      return c;
+    } catch (err) {
+      if (c) await c.stop({ keepObjects: true }).catch(() => {});
+      else {
+        await kubeApi?.stop();
+        await etcd?.destroy();
+        await removeHostLeftovers(prefix).catch(() => {});
+      }
+      throw err;
+    }
+  }
+
+  /** The environment every process of this run inherits (its owner marker). */
+  private get env(): NodeJS.ProcessEnv {
+    return { [OWNER_ENV]: ownerOf(this.opts.prefix) };
   }
 
   private log(line: string): void {
@@ -100,7 +135,7 @@ export class Cluster {
   /** Unix socket → etcd, so relays inside node namespaces can reach it. */
   private async startEtcdSocket(): Promise<void> {
     const target = new URL(this.etcd.endpoints[0]!);
-    const relay = startProcess({ name: 'relay-etcd', cmd: process.execPath, args: [RELAY, `unix:${this.etcdSocketPath}`, `tcp:${target.hostname}:${target.port}`] });
+    const relay = startProcess({ name: 'relay-etcd', cmd: process.execPath, args: [RELAY, `unix:${this.etcdSocketPath}`, `tcp:${target.hostname}:${target.port}`], env: this.env });
     await relay.waitFor(/ready/, 10_000);
     this.relays.push(relay);
   }
@@ -118,7 +153,7 @@ export class Cluster {
       '--lease-ttl', '5',
       ...extraArgs,
     ]);
-    this.controller = startProcess({ name: 'controller', cmd, args, logPath: path.join(this.opts.logDir, 'controller.log') });
+    this.controller = startProcess({ name: 'controller', cmd, args, env: this.env, logPath: path.join(this.opts.logDir, 'controller.log') });
   }
 
   /** Resolves once the controller leads and its informers have synced. */
@@ -132,7 +167,7 @@ export class Cluster {
     const before = this.topology.nodes.length;
     await this.topology.ensureNodes(count);
     for (const node of this.topology.nodes.slice(before)) {
-      const relay = startProcess({ name: `relay-${node.name}`, cmd: 'ip', args: ['netns', 'exec', node.netns, process.execPath, RELAY, 'tcp:127.0.0.1:2379', `unix:${this.etcdSocketPath}`] });
+      const relay = startProcess({ name: `relay-${node.name}`, cmd: 'ip', args: ['netns', 'exec', node.netns, process.execPath, RELAY, 'tcp:127.0.0.1:2379', `unix:${this.etcdSocketPath}`], env: this.env });
       await relay.waitFor(/ready/, 10_000);
       this.relays.push(relay);
       this.startAgent(node.name);
@@ -151,7 +186,7 @@ export class Cluster {
       '--ipv6', this.topology.dualStack ? 'true' : 'false',
       ...(this.opts.agentArgs ?? []),
     ]);
-    const agent = startProcess({ name: `agent-${node.name}`, cmd: 'ip', args: ['netns', 'exec', node.netns, cmd, ...args], logPath: path.join(this.opts.logDir, `agent-${node.name}.log`) });
+    const agent = startProcess({ name: `agent-${node.name}`, cmd: 'ip', args: ['netns', 'exec', node.netns, cmd, ...args], env: this.env, logPath: path.join(this.opts.logDir, `agent-${node.name}.log`) });
     this.agents.set(node.name, agent);
     return agent;
   }
@@ -171,40 +206,84 @@ export class Cluster {
     }
   }
 
+  /** Builds the pod's network, starts its server, creates the Pod; on failure none of it stays. */
   async addPod(p: { namespace: string; name: string; labels: Record<string, string>; nodeIndex: number; ports: number[] }): Promise<Pod> {
     const id = `${p.namespace}/${p.name}`;
+    if (this.pods.has(id)) throw new Error(`pod ${id} already exists in this run`);
     await this.ensureNodes(p.nodeIndex + 1);
     const podNet = await this.topology.addPod(id, p.nodeIndex);
     const sock = path.join(this.runDir, `${podNet.netns}.sock`);
-    const server = startProcess({ name: `pod-${id}`, cmd: 'ip', args: ['netns', 'exec', podNet.netns, process.execPath, SERVER, sock, p.ports.join(',')] });
-    await server.waitFor(/ready/, 10_000);
-    const createdAt = performance.now();
-    await this.kube.createPod({ namespace: p.namespace, name: p.name, labels: p.labels, node: podNet.node.name, ips: podNet.ips, ports: p.ports, protocols: ['TCP', 'UDP', 'SCTP'] });
-    const pod: Pod = { id, namespace: p.namespace, name: p.name, labels: p.labels, nodeIndex: p.nodeIndex, net: podNet, server, client: new PodProbeClient(sock), createdAt };
-    this.pods.set(id, pod);
-    this.log(`pod ${id} on ${podNet.node.name} ${podNet.ips.join(',')}`);
-    return pod;
+    let server: Managed | null = null;
+    try {
+      server = startProcess({ name: `pod-${id}`, cmd: 'ip', args: ['netns', 'exec', podNet.netns, process.execPath, SERVER, sock, p.ports.join(',')], env: this.env });
+      await server.waitFor(/ready/, 10_000);
+      const createdAt = performance.now();
+      await this.kube.createPod({ namespace: p.namespace, name: p.name, labels: p.labels, node: podNet.node.name, ips: podNet.ips, ports: p.ports, protocols: ['TCP', 'UDP', 'SCTP'] });
+      const pod: Pod = { id, namespace: p.namespace, name: p.name, labels: p.labels, nodeIndex: p.nodeIndex, net: podNet, server, client: new PodProbeClient(sock), createdAt };
+      this.pods.set(id, pod);
+      this.log(`pod ${id} on ${podNet.node.name} ${podNet.ips.join(',')}`);
+      return pod;
+    } catch (err) {
+      await server?.stop('SIGKILL');
+      await this.topology.removePod(podNet);
+      throw err;
+    }
   }
 
+  /** Deletes the Pod (grace 0, awaited), its server and its network; the host side goes even if the API call fails. */
   async removePod(id: string, opts: { keepObject?: boolean } = {}): Promise<void> {
     const pod = this.pods.get(id);
     if (!pod) return;
     this.pods.delete(id);
-    if (!opts.keepObject) await this.kube.deletePod(pod.namespace, pod.name);
+    const deleted = opts.keepObject ? Promise.resolve() : this.kube.deletePod(pod.namespace, pod.name);
+    const apiError = await deleted.then(
+      () => null,
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
     pod.client.close();
     await pod.server.stop('SIGKILL');
     await this.topology.removePod(pod.net);
+    if (apiError) throw apiError;
   }
 
-  async stop(): Promise<void> {
-    for (const pod of [...this.pods.keys()]) await this.removePod(pod, { keepObject: true }).catch(() => {});
+  /**
+   * No pods and no policies of this run, anywhere: the pods the run knows, any pod or
+   * NetworkPolicy of this owner on the API server, and any pod network namespace (and
+   * its IP) that a failed scenario left. Checks the result, so a leak fails loudly here
+   * instead of spilling into the next scenario.
+   */
+  async resetPods(): Promise<void> {
+    const errors: unknown[] = [];
+    for (const id of [...this.pods.keys()]) await this.removePod(id).catch((err: unknown) => errors.push(err));
+    await this.kube.deleteOwnedWorkloads();
+    const swept = await this.topology.sweepPods(new Set());
+    if (swept.length > 0) this.log(`reset: removed ${swept.length} stray pod network namespaces`);
+    const leaked = [...this.pods.keys(), ...this.topology.allocatedPods(), ...(await this.kube.ownedPods())];
+    if (leaked.length > 0) throw new Error(`reset left pods behind: ${leaked.join(' ')}`);
+    if (errors.length > 0) throw errors[0] instanceof Error ? errors[0] : new Error(String(errors[0]));
+  }
+
+  /**
+   * Stops every process and deletes every network namespace of the run, and, unless
+   * keepObjects, every Kubernetes object it owns. Goes on after a failing part and
+   * reports all failures at the end.
+   */
+  async stop(opts: { keepObjects?: boolean } = {}): Promise<void> {
+    const errors: string[] = [];
+    const part = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+      await fn().catch((err: unknown) => errors.push(`${what}: ${err instanceof Error ? err.message : String(err)}`));
+    };
+    for (const pod of [...this.pods.keys()]) await part(`pod ${pod}`, () => this.removePod(pod, { keepObject: true }));
+    if (!opts.keepObjects) await part('deleting the Kubernetes objects of this run', () => this.kube.deleteEverythingOwned());
     await Promise.all([...this.agents.values()].map((a) => a.stop()));
     await this.controller?.stop();
     await Promise.all(this.relays.map((r) => r.stop()));
     await this.etcdClient.close().catch(() => {});
-    await this.kubeApi?.stop();
-    await this.topology.destroy();
-    await this.etcd.destroy();
+    await part('test API server', async () => this.kubeApi?.stop());
+    await part('network namespaces', () => this.topology.destroy());
+    await part('etcd', () => this.etcd.destroy());
+    await part('remaining processes', () => removeHostLeftovers(this.opts.prefix));
+    if (errors.length > 0) throw new Error(`cleanup incomplete:\n  ${errors.join('\n  ')}`);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * Network namespaces owned by one harness run. Every name starts with the run's
- * prefix, so a crashed run's leftovers are found and removed at the next start.
+ * Network namespaces: create, and delete together with whatever still runs inside.
+ * Which of them belong to a run is decided in owner.ts (see leftovers.ts).
  */
 import { readdir } from 'node:fs/promises';
 import { run } from './sh.js';
@@ -29,11 +29,4 @@ export async function deleteNetns(name: string): Promise<void> {
     }
   }
   await run('ip', ['netns', 'del', name], { allowFail: true });
-}
-
-/** Deletes every namespace whose name starts with `prefix`. */
-export async function deleteNetnsWithPrefix(prefix: string): Promise<number> {
-  const stale = (await listNetns()).filter((n) => n.startsWith(prefix));
-  await Promise.all(stale.map((n) => deleteNetns(n)));
-  return stale.length;
 }

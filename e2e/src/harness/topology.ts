@@ -9,9 +9,17 @@
  *                 node-side veth MAC ee:ee:ee:ee:ee:ee; the node routes the pod's /32
  *                 to that veth.
  * Cross-node pod traffic therefore passes both nodes' FORWARD chains.
+ *
+ * Pod IPs: a host number is allocated before the pod's namespace is built and is
+ * given back on every path that does not end with a live pod (a failed build as
+ * well as removePod), so the set of allocated IPs is always the set of IPs of the
+ * pods that exist. Freed numbers are reused only once fresh ones run out, so an IP
+ * is not handed to a new pod while the old pod's endpoint may still be in flight.
  */
 import { createHash } from 'node:crypto';
-import { createNetns, deleteNetns, deleteNetnsWithPrefix } from './netns.js';
+import { deleteOwnedNetns, ownedNetns } from './leftovers.js';
+import { createNetns, deleteNetns } from './netns.js';
+import { isPodNetns } from './owner.js';
 import { ipBatch, run } from './sh.js';
 
 export interface NodeInfo {
@@ -38,7 +46,7 @@ export class Topology {
   private readonly nextHost = new Map<number, number>();
   /** Host numbers given back by removed pods, reused oldest-first once fresh ones run out. */
   private readonly freed = new Map<number, number[]>();
-  private readonly hostOf = new Map<string, number>();
+  private readonly hostOf = new Map<string, { node: number; host: number }>();
 
   constructor(
     readonly prefix: string,
@@ -100,34 +108,68 @@ export class Topology {
     return ips;
   }
 
-  /** Creates the pod's namespace and veth, allocating fresh IPs on the node. */
+  /** Creates the pod's namespace and veth, allocating fresh IPs on the node; on failure nothing stays. */
   async addPod(podId: string, nodeIndex: number): Promise<PodNet> {
     const node = this.nodes[nodeIndex];
     if (!node) throw new Error(`no node ${nodeIndex}`);
     const ips = this.allocate(node);
     const tag = createHash('sha1').update(`${podId}|${ips[0]}`).digest('hex').slice(0, 10);
-    const netns = `${this.prefix}p-${tag}`;
-    const hostVeth = `pw${tag}`;
+    const pod: PodNet = { netns: `${this.prefix}p-${tag}`, node, ips, hostVeth: `pw${tag}` };
+    this.hostOf.set(pod.netns, { node: node.index, host: Number(ips[0]!.split('.')[3]) });
+    try {
+      await this.buildPod(pod);
+    } catch (err) {
+      await this.removePod(pod).catch(() => {});
+      throw err;
+    }
+    return pod;
+  }
+
+  private async buildPod({ netns, node, ips, hostVeth }: PodNet): Promise<void> {
     await createNetns(netns);
     await ipBatch([`link add ${hostVeth} type veth peer name eth0 netns ${netns}`, `link set ${hostVeth} address ${GW_MAC}`, `link set ${hostVeth} up`, `route add ${ips[0]}/32 dev ${hostVeth}`, ...(this.dualStack ? [`route add ${ips[1]}/128 dev ${hostVeth}`] : [])], node.netns);
     const podLines = [`addr add ${ips[0]}/32 dev eth0`, 'link set eth0 up', `route add ${GW_V4} dev eth0 scope link`, `route add default via ${GW_V4} dev eth0`, `neigh add ${GW_V4} lladdr ${GW_MAC} dev eth0 nud permanent`];
     if (this.dualStack)
       podLines.push(`addr add ${ips[1]}/128 dev eth0 nodad`, `neigh add ${GW_V6} lladdr ${GW_MAC} dev eth0 nud permanent`, `route add default via ${GW_V6} dev eth0`);
     await ipBatch(podLines, netns);
-    this.hostOf.set(netns, Number(ips[0]!.split('.')[3]));
-    return { netns, node, ips, hostVeth };
   }
 
   async removePod(pod: PodNet): Promise<void> {
     await deleteNetns(pod.netns); // deleting the netns deletes the veth pair and the node's route
-    const host = this.hostOf.get(pod.netns);
-    this.hostOf.delete(pod.netns);
-    if (host !== undefined) this.freed.set(pod.node.index, [...(this.freed.get(pod.node.index) ?? []), host]);
+    this.release(pod.netns);
+  }
+
+  private release(netns: string): void {
+    const a = this.hostOf.get(netns);
+    if (!a) return;
+    this.hostOf.delete(netns);
+    this.freed.set(a.node, [...(this.freed.get(a.node) ?? []), a.host]);
+  }
+
+  /** Pod namespaces whose IPs are allocated (one per live pod when the harness is consistent). */
+  allocatedPods(): string[] {
+    return [...this.hostOf.keys()];
+  }
+
+  /**
+   * Deletes every pod namespace of this run that is not in `live` and gives its IP
+   * back, whatever left it behind (a scenario that failed half-way, a timeout).
+   * Returns the namespaces removed.
+   */
+  async sweepPods(live: Set<string>): Promise<string[]> {
+    const onHost = (await ownedNetns(this.prefix)).filter((n) => isPodNetns(this.prefix, n));
+    const stale = [...new Set([...onHost, ...this.hostOf.keys()])].filter((n) => !live.has(n));
+    for (const n of stale) {
+      await deleteNetns(n);
+      this.release(n);
+    }
+    return stale;
   }
 
   /** Deletes every namespace of this run: pods, nodes, fabric. */
   async destroy(): Promise<void> {
-    await deleteNetnsWithPrefix(this.prefix);
+    await deleteOwnedNetns(this.prefix);
+    this.hostOf.clear();
   }
 }
 

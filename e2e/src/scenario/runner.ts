@@ -30,23 +30,28 @@ export interface ScenarioResult {
 
 export const SCTP_SUPPORTED = existsSync('/proc/sys/net/sctp');
 
+/**
+ * The known state a scenario starts from, whatever the previous one left (a failed
+ * step, an error half-way through creating pods): no pods or policies of this run,
+ * exactly the scenario's namespaces (this run's, with the scenario's labels), then
+ * the scenario's pods. Namespaces that stay are reused, not re-created.
+ */
 async function resetWorkloads(cluster: Cluster, s: Scenario): Promise<void> {
-  for (const id of [...cluster.pods.keys()]) await cluster.removePod(id);
+  await cluster.resetPods();
   const wanted = Object.keys(s.cluster.namespaces);
-  for (const ns of cluster.usedNamespaces) {
-    for (const np of await cluster.kube.listNetworkPolicies(ns)) await cluster.kube.deleteNetworkPolicy(ns, np);
-    if (!wanted.includes(ns)) await cluster.kube.deleteNamespace(ns);
-  }
-  cluster.usedNamespaces = new Set(wanted);
+  for (const ns of await cluster.kube.ownedNamespaces()) if (!wanted.includes(ns)) await cluster.kube.deleteNamespace(ns);
   for (const [ns, labels] of Object.entries(s.cluster.namespaces)) await cluster.kube.ensureNamespace(ns, labels ?? {});
   await cluster.ensureNodes(s.cluster.nodes);
   const order = matrixOrder(s);
-  await Promise.all(
+  // allSettled: no pod may still be in the making when this scenario ends.
+  const made = await Promise.allSettled(
     order.map((id, i) => {
       const [namespace, name] = id.split('/') as [string, string];
       return cluster.addPod({ namespace, name, labels: { pod: name }, nodeIndex: i % s.cluster.nodes, ports: s.cluster.ports });
     }),
   );
+  const failed = made.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 async function applyStep(cluster: Cluster, step: Step): Promise<void> {

@@ -60,7 +60,9 @@ async function waitForPort(port: number, deadlineMs: number, proc: ChildProcess)
   throw new Error(`etcd did not listen on 127.0.0.1:${port} within ${deadlineMs} ms`);
 }
 
-export async function startEtcd(opts: { tls?: EtcdTls; binary?: string } = {}): Promise<TestEtcd> {
+export async function startEtcd(
+  opts: { tls?: EtcdTls; binary?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<TestEtcd> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pal-etcd-'));
   const clientPort = await freePort();
   const peerPort = await freePort();
@@ -98,7 +100,11 @@ export async function startEtcd(opts: { tls?: EtcdTls; binary?: string } = {}): 
     stderr = '';
     const p = spawn(opts.binary ?? '/usr/bin/etcd', args, {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env.ETCD_UNSUPPORTED_ARCH ?? '' },
+      env: {
+        ...process.env,
+        ETCD_UNSUPPORTED_ARCH: process.env.ETCD_UNSUPPORTED_ARCH ?? '',
+        ...opts.env,
+      },
     });
     p.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
