@@ -35,6 +35,20 @@ export function toTypedNetworkPolicy(manifest: NetworkPolicyManifest): k8s.V1Net
   return np;
 }
 
+/** One line for an API error: `HTTP 422: <the Status message>` instead of the client's dump of body and headers. */
+export function describeError(err: unknown): string {
+  const e = err as { code?: unknown; body?: unknown; message?: unknown };
+  if (typeof e.code === 'number' && typeof e.body === 'string') {
+    try {
+      const status = JSON.parse(e.body) as { message?: unknown };
+      if (typeof status.message === 'string') return `HTTP ${e.code}: ${status.message}`;
+    } catch {
+      /* not a Status */
+    }
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
 function isNotFound(err: unknown): boolean {
   return (err as { code?: number }).code === 404;
 }

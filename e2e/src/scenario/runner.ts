@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Cluster } from '../harness/cluster.js';
+import { describeError } from '../harness/kube.js';
 import { matrixOrder, type Expectation, type LoadedScenario, type Scenario, type Step } from './format.js';
 import { formatMatrix, probeMatrix } from './matrix.js';
 import { substitute } from './placeholders.js';
@@ -153,7 +154,7 @@ export async function runScenario(cluster: Cluster, loaded: LoadedScenario, opts
     }
   } catch (err) {
     result.passed = false;
-    result.error = err instanceof Error ? err.message : String(err);
+    result.error = describeError(err);
     opts.out(`  ERROR: ${result.error}`);
   }
   opts.out(`--- ${result.passed ? 'PASS' : 'FAIL'}: ${s.name}`);
