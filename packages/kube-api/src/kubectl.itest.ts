@@ -112,6 +112,73 @@ describe.skipIf(!hasKubectl)('kubectl against the fake API server', () => {
     expect(JSON.parse(got.stdout)).toEqual({ app: 'web', tier: 'front' });
   });
 
+  it('patches a policy (merge) and a pod (strategic merge, the default)', async () => {
+    const np = await kubectl(
+      'patch',
+      'networkpolicy',
+      '-n',
+      'shop',
+      'allow-web',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"policyTypes":["Ingress","Egress"]}}',
+    );
+    expect(np.stderr).toBe('');
+    expect(np.stdout.trim()).toBe('networkpolicy.networking.k8s.io/allow-web patched');
+    const types = await kubectl(
+      'get',
+      'netpol',
+      '-n',
+      'shop',
+      'allow-web',
+      '-o',
+      'jsonpath={.spec.policyTypes}',
+    );
+    expect(JSON.parse(types.stdout)).toEqual(['Ingress', 'Egress']);
+    const pod = await kubectl(
+      'patch',
+      'pod',
+      '-n',
+      'shop',
+      'web-1',
+      '-p',
+      '{"metadata":{"labels":{"patched":"yes"}}}',
+    );
+    expect(pod.stdout.trim()).toBe('pod/web-1 patched');
+    const labels = await kubectl(
+      'get',
+      'pod',
+      '-n',
+      'shop',
+      'web-1',
+      '-o',
+      'jsonpath={.metadata.labels.patched}',
+    );
+    expect(labels.stdout).toBe('yes');
+    const dry = await kubectl(
+      'patch',
+      'pod',
+      '-n',
+      'shop',
+      'web-1',
+      '--dry-run=server',
+      '-p',
+      '{"metadata":{"labels":{"patched":"no"}}}',
+    );
+    expect(dry.code).toBe(0); // the server answers with the patched object but stores nothing
+    const after = await kubectl(
+      'get',
+      'pod',
+      '-n',
+      'shop',
+      'web-1',
+      '-o',
+      'jsonpath={.metadata.labels.patched}',
+    );
+    expect(after.stdout).toBe('yes');
+  });
+
   it('streams changes with get -w', async () => {
     const child = spawn(
       'kubectl',
