@@ -10,14 +10,27 @@ import { readFile, readdir } from 'node:fs/promises';
 import { deleteNetns, listNetns } from './netns.js';
 import { OWNER_ENV, ownerOf, ownsNetns } from './owner.js';
 
+/** This process and its ancestors: never ours to kill, whatever their environment says. */
+async function selfAndAncestors(): Promise<Set<number>> {
+  const out = new Set<number>();
+  for (let pid = process.pid; pid > 1 && !out.has(pid); ) {
+    out.add(pid);
+    const stat = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => null);
+    if (stat === null) break;
+    pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  }
+  return out;
+}
+
 /** Pids of live processes whose initial environment holds PALISADE_E2E_OWNER=<owner>. */
 export async function ownedProcesses(prefix: string): Promise<number[]> {
   const marker = `${OWNER_ENV}=${ownerOf(prefix)}`;
+  const spare = await selfAndAncestors();
   const pids: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
-    if (pid === process.pid) continue;
+    if (spare.has(pid)) continue;
     const env = await readFile(`/proc/${pid}/environ`, 'latin1').catch(() => '');
     if (!env.split('\0').includes(marker)) continue;
     if (await isZombie(pid)) continue;
