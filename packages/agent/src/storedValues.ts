@@ -1,12 +1,14 @@
 /**
- * Pure helpers of the validation filter: decoding stored values the way the agent
+ * Pure helpers of the validation filter (the policy containment itself is
+ * `isolatingPolicy` / `policySelectorError` in @palisade/model, shared with palisadectl): decoding stored values the way the agent
  * consumes them, and the stand-in values it uses to contain what it cannot read.
  */
 import {
   API_VERSION,
+  isolatingPolicy,
+  policySelectorError,
   NAMESPACE_LABEL_PREFIX,
   decodeStoredValue,
-  errorMessage,
   IpSchema,
   parseSelector,
   selectorKeys,
@@ -14,6 +16,8 @@ import {
   type Namespace,
   type Policy,
 } from '@palisade/model';
+
+export { isolatingPolicy };
 
 export type Decoded =
   | { ok: true; value: Policy | Endpoint | Namespace; ignored: readonly string[] }
@@ -25,58 +29,12 @@ export function decode(key: string, raw: string): Decoded {
   if (!res.ok) return { ok: false, error: res.error };
   const value = res.value;
   if (value.kind === 'Policy') {
-    const bad = badSelector(value);
+    const bad = policySelectorError(value);
     if (bad) return { ok: false, error: bad };
   }
   if (value.kind !== 'Policy' && value.kind !== 'Endpoint' && value.kind !== 'Namespace')
     return { ok: false, error: `kind: ${value.kind} is not consumed here` };
   return { ok: true, value, ignored: res.ignored };
-}
-
-function badSelector(p: Policy): string | null {
-  const check = (sel: string, where: string): string | null => {
-    try {
-      parseSelector(sel);
-      return null;
-    } catch (err) {
-      return `${where}: ${errorMessage(err)}`;
-    }
-  };
-  const rules = [
-    ...p.spec.ingress.map((r, i) => [r, `spec.ingress.${i}`] as const),
-    ...p.spec.egress.map((r, i) => [r, `spec.egress.${i}`] as const),
-  ];
-  for (const [rule, where] of rules)
-    for (const [j, peer] of rule.peers.entries()) {
-      const bad = 'selector' in peer ? check(peer.selector, `${where}.peers.${j}.selector`) : null;
-      if (bad) return bad;
-    }
-  return check(p.spec.selector, 'spec.selector');
-}
-
-/**
- * Isolates both directions and allows nothing, for the endpoints of `namespace` that
- * `selector` (default: all of them) picks.
- */
-export function isolatingPolicy(
-  namespace: string,
-  name: string,
-  error: string,
-  selector = `pal:namespace == '${namespace}'`,
-): Policy {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'Policy',
-    metadata: { namespace, name },
-    spec: {
-      order: 1000,
-      selector,
-      types: ['Ingress', 'Egress'],
-      ingress: [],
-      egress: [],
-      error: { field: '(stored value)', message: error },
-    },
-  };
 }
 
 /** Whether the policy's own selector reads namespace labels (`ns:` keys). */

@@ -5,3 +5,4 @@ export * from './names.js';
 export * from './selector/index.js';
 export * from './decode.js';
 export * from './ip.js';
+export * from './containment.js';

@@ -1,8 +1,8 @@
 /**
  * What the agents enforce for policies they cannot use, so that palisadectl shows
  * what is enforced (issue 10: "explain disagrees with enforcement on invalid
- * policies"). This mirrors the agent's ValidationFilter (packages/agent/src/
- * validationFilter.ts, `decode`/`badSelector`/`isolatingPolicy`) rule for rule:
+ * policies"). The rules are the model's `policySelectorError` and `isolatingPolicy`,
+ * the functions the agent's ValidationFilter calls:
  *
  *  - a stored policy is invalid when it fails the model's decode, or when its
  *    selector or any peer selector does not parse (peers are checked first, then
@@ -13,30 +13,10 @@
  * Which endpoints a valid policy selects is decided by the model's policySubject,
  * the function the agent itself calls.
  */
-import { API_VERSION, errorMessage, parseKey, parseSelector } from '@palisade/model';
+import { isolatingPolicy, parseKey } from '@palisade/model';
 import type { Policy } from '@palisade/model';
 
-/** The field and reason an agent would give for refusing this policy's selectors, or null. */
-export function policySelectorError(p: Policy): string | null {
-  const check = (sel: string, where: string): string | null => {
-    try {
-      parseSelector(sel);
-      return null;
-    } catch (err) {
-      return `${where}: ${errorMessage(err)}`;
-    }
-  };
-  const rules = [
-    ...p.spec.ingress.map((r, i) => [r, `spec.ingress.${i}`] as const),
-    ...p.spec.egress.map((r, i) => [r, `spec.egress.${i}`] as const),
-  ];
-  for (const [rule, where] of rules)
-    for (const [j, peer] of rule.peers.entries()) {
-      const bad = 'selector' in peer ? check(peer.selector, `${where}.peers.${j}.selector`) : null;
-      if (bad) return bad;
-    }
-  return check(p.spec.selector, 'spec.selector');
-}
+export { policySelectorError } from '@palisade/model';
 
 /** An invalid policy as the agents enforce it. */
 export interface ContainedPolicy {
@@ -54,19 +34,7 @@ export function containInvalidPolicy(key: string, error: string): ContainedPolic
   const parsed = parseKey(key);
   if (parsed?.kind !== 'policy') return null;
   const { namespace, name } = parsed;
-  const policy: Policy = {
-    apiVersion: API_VERSION,
-    kind: 'Policy',
-    metadata: { namespace, name },
-    spec: {
-      order: 1000,
-      selector: `pal:namespace == '${namespace}'`,
-      types: ['Ingress', 'Egress'],
-      ingress: [],
-      egress: [],
-      error: { field: '(stored value)', message: error },
-    },
-  };
+  const policy = isolatingPolicy(namespace, name, error);
   return { key, namespace, name, error, policy };
 }
 

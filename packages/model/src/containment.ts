@@ -1,0 +1,63 @@
+/**
+ * How a stored policy that cannot be used is contained: shared by the agent, which
+ * enforces it, and palisadectl, which shows what is enforced. One definition, so
+ * `explain` can never disagree with the agents about an invalid policy.
+ *
+ *  - A policy is invalid when it fails decoding, or when a selector of it does not
+ *    parse (peers first, then spec.selector: the field reported is the first found).
+ *  - An invalid policy stored under namespace N is enforced as a policy selecting
+ *    every endpoint of N, isolating both directions and allowing nothing. A
+ *    namespaced policy only ever selects pods of its own namespace (policySubject),
+ *    so this isolates at least what the real one could have selected.
+ */
+import { errorMessage } from './errors.js';
+import { API_VERSION } from './schema/common.js';
+import type { Policy } from './schema/policy.js';
+import { parseSelector } from './selector/parser.js';
+
+/** `field: reason` for the first selector of the policy that does not parse, or null. */
+export function policySelectorError(p: Policy): string | null {
+  const check = (sel: string, where: string): string | null => {
+    try {
+      parseSelector(sel);
+      return null;
+    } catch (err) {
+      return `${where}: ${errorMessage(err)}`;
+    }
+  };
+  const rules = [
+    ...p.spec.ingress.map((r, i) => [r, `spec.ingress.${i}`] as const),
+    ...p.spec.egress.map((r, i) => [r, `spec.egress.${i}`] as const),
+  ];
+  for (const [rule, where] of rules)
+    for (const [j, peer] of rule.peers.entries()) {
+      const bad = 'selector' in peer ? check(peer.selector, `${where}.peers.${j}.selector`) : null;
+      if (bad) return bad;
+    }
+  return check(p.spec.selector, 'spec.selector');
+}
+
+/**
+ * Isolates both directions and allows nothing, for the endpoints of `namespace` that
+ * `selector` (default: all of them) picks.
+ */
+export function isolatingPolicy(
+  namespace: string,
+  name: string,
+  error: string,
+  selector = `pal:namespace == '${namespace}'`,
+): Policy {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Policy',
+    metadata: { namespace, name },
+    spec: {
+      order: 1000,
+      selector,
+      types: ['Ingress', 'Egress'],
+      ingress: [],
+      egress: [],
+      error: { field: '(stored value)', message: error },
+    },
+  };
+}
