@@ -156,6 +156,7 @@ async function run(cfg: AgentConfig, logger: Logger): Promise<void> {
   logger.info('starting', {
     node: cfg.nodeName,
     etcd: cfg.etcd.endpoints,
+    etcdUser: cfg.etcd.username ?? '(none)',
     ipv6,
     version: version(),
   });

@@ -11,8 +11,8 @@
  *  - stop() revokes the lease (best effort, bounded), so a clean shutdown removes the
  *    key at once instead of after the TTL.
  */
-import { Backoff, errorMessage, type Logger } from '@palisade/common';
-import type { EtcdClient, LeaseHandle } from '@palisade/datastore';
+import { Backoff, type Logger } from '@palisade/common';
+import { logEtcdFailure, type EtcdClient, type LeaseHandle } from '@palisade/datastore';
 import { agentKey, API_VERSION, AgentStatusSchema, type AgentStatus } from '@palisade/model';
 
 export type StatusFields = Omit<AgentStatus['status'], 'version' | 'startedAt'>;
@@ -119,8 +119,8 @@ export class StatusReporter {
         if (this.stopped) return;
         this.dirty = true;
         const delayMs = this.backoff.next();
-        this.opts.logger.warn('cannot write agent status; retrying', {
-          err: errorMessage(err),
+        logEtcdFailure(this.opts.logger, 'cannot write agent status; retrying', err, {
+          key: agentKey(this.opts.nodeName),
           delayMs,
         });
         this.retryTimer = setTimeout(() => {

@@ -23,6 +23,7 @@ export const SETTINGS = {
   keyFile: { flag: 'etcdKeyFile', env: ETCD_ENV.keyFile, file: 'keyFile' },
   username: { flag: 'etcdUsername', env: ETCD_ENV.username, file: 'username' },
   password: { flag: 'etcdPassword', env: ETCD_ENV.password, file: 'password' },
+  passwordFile: { flag: 'etcdPasswordFile', env: ETCD_ENV.passwordFile, file: 'passwordFile' },
 } as const;
 type Setting = keyof typeof SETTINGS;
 
@@ -34,6 +35,7 @@ export interface GlobalFlags {
   etcdKeyFile?: string;
   etcdUsername?: string;
   etcdPassword?: string;
+  etcdPasswordFile?: string;
   requestTimeout?: string;
 }
 
@@ -50,7 +52,7 @@ function usage(message: string, fields: Record<string, unknown> = {}): PalisadeE
   return new PalisadeError('INVALID_INPUT', message, { fields });
 }
 
-/** Parses the YAML config file: `etcd: {endpoints, caFile, certFile, keyFile, username, password}`. */
+/** Parses the YAML config file: `etcd: {endpoints, caFile, certFile, keyFile, username, password, passwordFile}`. */
 export function parseConfigFile(text: string, file: string): FileConfig {
   let doc: unknown;
   try {
@@ -140,7 +142,14 @@ export function resolveConfig(flags: GlobalFlags, ctx: ConfigEnv): ResolvedConfi
   const etcd: EtcdConnectionOptions = {
     endpoints: ep ? splitEndpoints(ep.value, ep.source) : [DEFAULT_ENDPOINT],
   };
-  for (const s of ['caFile', 'certFile', 'keyFile', 'username', 'password'] as const) {
+  for (const s of [
+    'caFile',
+    'certFile',
+    'keyFile',
+    'username',
+    'password',
+    'passwordFile',
+  ] as const) {
     const v = pick(s);
     if (v !== undefined) etcd[s] = v.value;
   }

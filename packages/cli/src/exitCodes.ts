@@ -13,6 +13,8 @@ export const EXIT = {
   UNAVAILABLE: 4,
   /** `status`: an agent is missing, behind or in error (or `--wait` timed out). */
   UNHEALTHY: 5,
+  /** etcd refused the credentials, or the user's roles do not allow the operation. */
+  PERMISSION_DENIED: 6,
 } as const;
 
 export function exitCodeFor(err: unknown): number {
@@ -24,6 +26,8 @@ export function exitCodeFor(err: unknown): number {
       return EXIT.NOT_FOUND;
     case 'UNAVAILABLE':
       return EXIT.UNAVAILABLE;
+    case 'PERMISSION_DENIED':
+      return EXIT.PERMISSION_DENIED;
     case 'INVALID_VALUE':
     case 'CONFLICT':
     case 'TIMEOUT':

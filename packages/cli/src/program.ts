@@ -30,6 +30,7 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--etcd-key-file <file>', 'client key for etcd [$PALISADE_ETCD_KEY_FILE]')
     .option('--etcd-username <name>', 'etcd user [$PALISADE_ETCD_USERNAME]')
     .addOption(new Option('--etcd-password <password>', 'etcd password [$PALISADE_ETCD_PASSWORD]'))
+    .option('--etcd-password-file <file>', 'file holding the etcd password [$PALISADE_ETCD_PASSWORD_FILE]')
     .option('--request-timeout <duration>', 'timeout of each etcd request, e.g. 3s [$PALISADE_ETCD_REQUEST_TIMEOUT_MS] (default 5s)')
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError()
@@ -51,7 +52,7 @@ Examples:
   palisadectl --etcd-endpoints https://10.0.0.5:2379 --etcd-ca-file ca.pem get nodes
 
 Exit codes: 0 ok, 1 failure (or blocked with explain --exit-code), 2 usage,
-3 not found, 4 etcd unreachable, 5 status unhealthy.`,
+3 not found, 4 etcd unreachable, 5 status unhealthy, 6 etcd permission denied.`,
     );
   registerGet(program, ctx);
   registerDescribe(program, ctx);

@@ -62,7 +62,20 @@ export function addDaemonOptions(cmd: Command, defaults: DaemonOptionDefaults): 
     )
     .addOption(envOption('--etcd-key-file <file>', 'client key for etcd', 'PALISADE_ETCD_KEY_FILE'))
     .addOption(envOption('--etcd-username <user>', 'etcd user', 'PALISADE_ETCD_USERNAME'))
-    .addOption(envOption('--etcd-password <password>', 'etcd password', 'PALISADE_ETCD_PASSWORD'))
+    .addOption(
+      envOption(
+        '--etcd-password <password>',
+        'etcd password (prefer --etcd-password-file: flags show in ps)',
+        'PALISADE_ETCD_PASSWORD',
+      ),
+    )
+    .addOption(
+      envOption(
+        '--etcd-password-file <file>',
+        'file holding the etcd password, e.g. a mounted Secret',
+        'PALISADE_ETCD_PASSWORD_FILE',
+      ),
+    )
     .addOption(
       envOption(
         '--metrics-port <port>',

@@ -5,6 +5,7 @@
  */
 import {
   describeZodError,
+  permissionDenied,
   type EtcdClient,
   type Revision,
   type SyncUpdate,
@@ -46,6 +47,14 @@ export function etcdStore(client: EtcdClient): ReconcilerStore {
           await markDelete(client, res.header.revision);
         return { succeeded: res.succeeded, revision: res.header.revision };
       } catch (err) {
+        // etcd does not say which key of the transaction was refused: name the first.
+        const denied = permissionDenied(err, {
+          endpoints: client.endpoints,
+          op: `transaction of ${writes.length} writes starting at`,
+          key: first.key,
+          user: client.username,
+        });
+        if (denied) throw denied;
         throw new PalisadeError(
           'UNAVAILABLE',
           `etcd transaction of ${writes.length} writes failed: ${errorMessage(err)}`,

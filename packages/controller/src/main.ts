@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger({ level: cfg.logLevel, format: cfg.logFormat, defaultMeta: { app: 'palisade-controller' } });
-  logger.info('starting', { id: cfg.id, etcd: cfg.etcd.endpoints, kubeconfig: cfg.kubeconfig ?? '(default)' });
+  logger.info('starting', { id: cfg.id, etcd: cfg.etcd.endpoints, etcdUser: cfg.etcd.username ?? '(none)', kubeconfig: cfg.kubeconfig ?? '(default)' });
   const controller = new Controller(cfg, logger);
   let stopping = false;
   const shutdown = (signal: string): void => {

@@ -19,7 +19,7 @@
  * - A key that only changes is updated in place, never deleted and recreated.
  */
 import { Backoff, errorMessage, silentLogger, sleep, type Logger } from '@palisade/common';
-import type { Revision } from '@palisade/datastore';
+import { logEtcdFailure, type Revision } from '@palisade/datastore';
 import { isDeepStrictEqual } from 'node:util';
 import type { ControllerMetrics, WriteOp } from './metrics.js';
 import {
@@ -237,7 +237,7 @@ export class Reconciler {
         this.needFullReconcile = true;
         this.metrics?.errors.inc({ kind: 'etcd' });
         const retryInMs = this.backoff.next();
-        this.logger.warn('etcd error, will retry', { err: errorMessage(err), retryInMs, pending: this.dirty.size });
+        logEtcdFailure(this.logger, 'etcd error, will retry', err, { retryInMs, pending: this.dirty.size });
         await sleep(retryInMs, this.abort.signal);
       }
     }

@@ -41,6 +41,23 @@ function readPem(file: string | undefined, what: string): Buffer | undefined {
   }
 }
 
+function resolvePassword(opts: EtcdConnectionOptions): string {
+  if (opts.password !== undefined) return opts.password;
+  if (opts.passwordFile === undefined) return '';
+  try {
+    return readFileSync(opts.passwordFile, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new PalisadeError(
+      'INVALID_INPUT',
+      `cannot read etcd password file ${opts.passwordFile}`,
+      {
+        cause: err,
+        fields: { file: opts.passwordFile },
+      },
+    );
+  }
+}
+
 /** Builds etcd3 options; exported for unit tests. */
 export function buildEtcd3Options(opts: EtcdConnectionOptions): IOptions {
   if (opts.endpoints.length === 0)
@@ -91,7 +108,7 @@ export function buildEtcd3Options(opts: EtcdConnectionOptions): IOptions {
     };
   }
   if (opts.username !== undefined) {
-    options.auth = { username: opts.username, password: opts.password ?? '' };
+    options.auth = { username: opts.username, password: resolvePassword(opts) };
   }
   return options;
 }
@@ -108,39 +125,42 @@ function toStored<T>(kv: IKeyValue, schema: Schema<T>): StoredValue<T> {
 
 export class EtcdClient {
   readonly endpoints: string[];
+  /** The etcd user this client authenticates as (undefined: no credentials). */
+  readonly username: string | undefined;
   readonly raw: Etcd3;
   private readonly logger: Logger;
   private readonly leases = new Set<KeptLease>();
 
-  private constructor(raw: Etcd3, endpoints: string[], logger: Logger) {
+  private constructor(raw: Etcd3, opts: EtcdConnectionOptions, logger: Logger) {
     this.raw = raw;
-    this.endpoints = endpoints;
+    this.username = opts.username;
+    this.endpoints = [...opts.endpoints];
     this.logger = logger;
   }
 
   /** Creates the client; connections are made lazily, so this never fails on an unreachable etcd. */
   static connect(opts: EtcdConnectionOptions, logger?: Logger): EtcdClient {
     const raw = new Etcd3(buildEtcd3Options(opts));
-    return new EtcdClient(raw, [...opts.endpoints], logger ?? silentLogger());
+    return new EtcdClient(raw, opts, logger ?? silentLogger());
   }
 
   /** Runs an etcd call, mapping failures to PalisadeError. */
-  async call<R>(op: string, fn: () => Promise<R>): Promise<R> {
+  async call<R>(op: string, fn: () => Promise<R>, key?: string): Promise<R> {
     try {
       return await fn();
     } catch (err) {
-      throw wrapEtcdError(err, this.endpoints, op);
+      throw wrapEtcdError(err, { endpoints: this.endpoints, op, key, user: this.username });
     }
   }
 
   async get<T>(key: string, schema: Schema<T>): Promise<StoredValue<T> | null> {
-    const res = await this.call('get', () => this.raw.kv.range({ key: Buffer.from(key) }));
+    const res = await this.call('get', () => this.raw.kv.range({ key: Buffer.from(key) }), key);
     const kv = res.kvs[0];
     return kv ? toStored(kv, schema) : null;
   }
 
   async getRaw(key: string): Promise<{ value: string; modRevision: Revision } | null> {
-    const res = await this.call('get', () => this.raw.kv.range({ key: Buffer.from(key) }));
+    const res = await this.call('get', () => this.raw.kv.range({ key: Buffer.from(key) }), key);
     const kv = res.kvs[0];
     return kv ? { value: kv.value.toString(), modRevision: kv.mod_revision } : null;
   }
@@ -154,7 +174,7 @@ export class EtcdClient {
   private async rangeAll(prefix: string): Promise<{ kvs: IKeyValue[]; revision: Revision }> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.call('list', () => this.rangePages(prefix));
+        return await this.call('list', () => this.rangePages(prefix), prefix);
       } catch (err) {
         if (attempt >= 3 || !/compacted/i.test(String((err as Error).message))) throw err;
       }
@@ -232,12 +252,14 @@ export class EtcdClient {
     const op = this.raw.put(key).value(text);
     if (opts.leaseId !== undefined) op.lease(opts.leaseId);
     if (opts.expectModRevision === undefined) {
-      const res = await this.call('put', () => op.exec());
+      const res = await this.call('put', () => op.exec(), key);
       return { succeeded: true, revision: res.header.revision };
     }
     const expected = opts.expectModRevision;
-    const res = await this.call('put', () =>
-      this.raw.if(key, 'Mod', '==', expected).then(op).commit(),
+    const res = await this.call(
+      'put',
+      () => this.raw.if(key, 'Mod', '==', expected).then(op).commit(),
+      key,
     );
     return { succeeded: res.succeeded, revision: res.header.revision };
   }
@@ -245,20 +267,24 @@ export class EtcdClient {
   async delete(key: string, opts: { expectModRevision?: Revision } = {}): Promise<WriteResult> {
     const op = this.raw.delete().key(key);
     if (opts.expectModRevision === undefined) {
-      const res = await this.call('delete', () => op.exec());
+      const res = await this.call('delete', () => op.exec(), key);
       return { succeeded: true, revision: res.header.revision };
     }
     const expected = opts.expectModRevision;
-    const res = await this.call('delete', () =>
-      this.raw.if(key, 'Mod', '==', expected).then(op).commit(),
+    const res = await this.call(
+      'delete',
+      () => this.raw.if(key, 'Mod', '==', expected).then(op).commit(),
+      key,
     );
     return { succeeded: res.succeeded, revision: res.header.revision };
   }
 
   /** The store's current revision. */
   async revision(): Promise<Revision> {
-    const res = await this.call('revision', () =>
-      this.raw.kv.range({ key: Buffer.from(ROOT_PREFIX), count_only: true }),
+    const res = await this.call(
+      'revision',
+      () => this.raw.kv.range({ key: Buffer.from(ROOT_PREFIX), count_only: true }),
+      ROOT_PREFIX,
     );
     return res.header.revision;
   }

@@ -16,6 +16,7 @@
 import { silentLogger, sleep, type Logger } from '@palisade/common';
 import { API_VERSION, LEADER_KEY, LeaderSchema, errorMessage, type Leader } from '@palisade/model';
 import type { EtcdClient, LeaseHandle } from './client.js';
+import { logEtcdFailure } from './errors.js';
 
 const ABORTED = Symbol('aborted');
 function aborted(signal: AbortSignal): Promise<typeof ABORTED> {
@@ -117,7 +118,9 @@ export class LeaderElection {
           continue;
         }
       } catch (err) {
-        this.logger.warn('leader election attempt failed; will retry', { err: errorMessage(err) });
+        logEtcdFailure(this.logger, 'leader election attempt failed; will retry', err, {
+          key: this.key,
+        });
       }
       await sleep(this.pollMs, this.abort.signal);
     }

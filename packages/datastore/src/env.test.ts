@@ -1,6 +1,34 @@
 import { isPalisadeError } from '@palisade/model';
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildEtcd3Options } from './client.js';
 import { etcdOptionsFromEnv, parseEndpoints } from './env.js';
+
+describe('buildEtcd3Options: password file', () => {
+  it.each([
+    ['secret\n', 'secret'],
+    ['with space \n', 'with space '],
+    ['no-newline', 'no-newline'],
+  ])('%j → %j', (text, want) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pal-pw-'));
+    try {
+      const file = path.join(dir, 'password');
+      writeFileSync(file, text);
+      const opts = buildEtcd3Options({ endpoints: ['http://e:1'], username: 'u', passwordFile: file });
+      expect(opts.auth).toEqual({ username: 'u', password: want });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a missing file is an INVALID_INPUT naming it', () => {
+    expect(() =>
+      buildEtcd3Options({ endpoints: ['http://e:1'], username: 'u', passwordFile: '/nonexistent/pw' }),
+    ).toThrow(/cannot read etcd password file \/nonexistent\/pw/);
+  });
+});
 
 describe('etcdOptionsFromEnv', () => {
   it.each([
@@ -15,6 +43,7 @@ describe('etcdOptionsFromEnv', () => {
         PALISADE_ETCD_KEY_FILE: '/etc/pal/tls.key',
         PALISADE_ETCD_USERNAME: 'palisade',
         PALISADE_ETCD_PASSWORD: ' pass word ',
+        PALISADE_ETCD_PASSWORD_FILE: '/etc/pal/etcd/password',
         PALISADE_ETCD_REQUEST_TIMEOUT_MS: '2500',
       },
       {
@@ -24,6 +53,7 @@ describe('etcdOptionsFromEnv', () => {
         keyFile: '/etc/pal/tls.key',
         username: 'palisade',
         password: ' pass word ',
+        passwordFile: '/etc/pal/etcd/password',
         requestTimeoutMs: 2500,
       },
     ],

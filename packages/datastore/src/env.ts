@@ -9,6 +9,7 @@ export const ETCD_ENV = {
   keyFile: 'PALISADE_ETCD_KEY_FILE',
   username: 'PALISADE_ETCD_USERNAME',
   password: 'PALISADE_ETCD_PASSWORD',
+  passwordFile: 'PALISADE_ETCD_PASSWORD_FILE',
   requestTimeoutMs: 'PALISADE_ETCD_REQUEST_TIMEOUT_MS',
 } as const;
 
@@ -25,7 +26,7 @@ export function etcdOptionsFromEnv(
   };
   const endpoints = get(ETCD_ENV.endpoints);
   if (endpoints) out.endpoints = parseEndpoints(endpoints);
-  const files = ['caFile', 'certFile', 'keyFile', 'username'] as const;
+  const files = ['caFile', 'certFile', 'keyFile', 'username', 'passwordFile'] as const;
   for (const f of files) {
     const v = get(ETCD_ENV[f]);
     if (v !== undefined) out[f] = v;
@@ -85,6 +86,7 @@ export interface EtcdFlagValues {
   etcdKeyFile?: string;
   etcdUsername?: string;
   etcdPassword?: string;
+  etcdPasswordFile?: string;
 }
 
 /** Connection options from parsed flags; throws PalisadeError('INVALID_INPUT') on bad endpoints. */
@@ -97,5 +99,6 @@ export function etcdOptionsFromFlags(o: EtcdFlagValues): EtcdConnectionOptions {
   if (o.etcdKeyFile) etcd.keyFile = o.etcdKeyFile;
   if (o.etcdUsername) etcd.username = o.etcdUsername;
   if (o.etcdPassword) etcd.password = o.etcdPassword;
+  if (o.etcdPasswordFile) etcd.passwordFile = o.etcdPasswordFile;
   return etcd;
 }

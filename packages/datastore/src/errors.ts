@@ -1,5 +1,6 @@
 /** Maps etcd3/gRPC failures and zod issues to PalisadeError, with the context callers need. */
-import { PalisadeError, errorMessage } from '@palisade/model';
+import { PalisadeError, errorMessage, isPalisadeError } from '@palisade/model';
+import type { Logger } from '@palisade/common';
 import {
   EtcdAuthenticationFailedError,
   EtcdPermissionDeniedError,
@@ -9,21 +10,61 @@ import {
 import { isBrokenCircuitError } from 'cockatiel';
 import type { z } from 'zod';
 
+/** What a failed etcd call was doing, for the error message. */
+export interface EtcdCallContext {
+  endpoints: string[];
+  op: string;
+  /** The key or prefix the call touched, when there is one. */
+  key?: string | undefined;
+  /** The etcd user the client authenticates as; undefined when it sends no credentials. */
+  user?: string | undefined;
+}
+
+/**
+ * Recognizes etcd's authentication and authorization refusals. Each needs a human, so
+ * each names what to fix: the role (palisadectl etcd-setup), the password, or the flags.
+ */
+export function permissionDenied(err: unknown, ctx: EtcdCallContext): PalisadeError | null {
+  const msg = errorMessage(err);
+  const user = ctx.user === undefined ? 'no user (no credentials sent)' : `user "${ctx.user}"`;
+  const where = ctx.key === undefined ? ctx.op : `${ctx.op} ${ctx.key}`;
+  const fields = { endpoints: ctx.endpoints, op: ctx.op, key: ctx.key ?? '', user: ctx.user ?? '' };
+  let reason: string;
+  let fix: string;
+  if (err instanceof EtcdPermissionDeniedError) {
+    reason = `etcd denied ${where} to ${user}`;
+    fix =
+      ctx.user === undefined
+        ? 'give this component its own etcd user (--etcd-username and --etcd-password-file)'
+        : `grant the permission to a role of "${ctx.user}" (palisadectl etcd-setup creates the Palisade roles), or run this component with its own credentials`;
+  } else if (err instanceof EtcdAuthenticationFailedError) {
+    reason = `etcd rejected the password of ${user}`;
+    fix =
+      'check --etcd-username and --etcd-password(-file), or reset the password with palisadectl etcd-setup';
+  } else if (/user name is empty/i.test(msg)) {
+    reason = `etcd has authentication enabled and ${where} was sent without credentials`;
+    fix =
+      'set --etcd-username and --etcd-password-file (PALISADE_ETCD_USERNAME, PALISADE_ETCD_PASSWORD_FILE)';
+  } else if (/authentication is not enabled/i.test(msg)) {
+    reason = `credentials for ${user} were given but etcd has authentication disabled`;
+    fix = 'enable it (palisadectl etcd-setup --enable-auth) or remove the credentials';
+  } else {
+    return null;
+  }
+  return new PalisadeError('PERMISSION_DENIED', `${reason}: ${fix}`, {
+    cause: err,
+    fields: { ...fields, fix },
+  });
+}
+
 /** Wraps an error thrown by etcd3 so that callers see one error class with the endpoints. */
-export function wrapEtcdError(err: unknown, endpoints: string[], op: string): PalisadeError {
+export function wrapEtcdError(err: unknown, ctx: EtcdCallContext): PalisadeError {
   if (err instanceof PalisadeError) return err;
+  const { endpoints, op } = ctx;
   const fields = { endpoints, op };
   const msg = errorMessage(err);
-  if (err instanceof EtcdAuthenticationFailedError || err instanceof EtcdPermissionDeniedError) {
-    return new PalisadeError(
-      'UNAVAILABLE',
-      `etcd at ${endpoints.join(',')} refused access (${op}): ${msg}`,
-      {
-        cause: err,
-        fields,
-      },
-    );
-  }
+  const denied = permissionDenied(err, ctx);
+  if (denied) return denied;
   if (err instanceof GRPCDeadlineExceededError) {
     return new PalisadeError(
       'UNAVAILABLE',
@@ -57,6 +98,25 @@ export function describeZodError(err: z.ZodError): string {
   return err.issues
     .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
     .join('; ');
+}
+
+/**
+ * Logs a failed etcd call that the caller will retry: at error level when etcd refused
+ * this identity (a human must fix a role or a password; retrying alone will not), with
+ * the key, the user and the fix as fields; at warn level for anything transient.
+ */
+export function logEtcdFailure(
+  logger: Logger,
+  message: string,
+  err: unknown,
+  fields: Record<string, unknown> = {},
+): void {
+  if (isPalisadeError(err, 'PERMISSION_DENIED')) {
+    const { key, user, fix } = err.fields;
+    logger.error(message, { ...fields, ...(key ? { key } : {}), user, fix, err: err.message });
+  } else {
+    logger.warn(message, { ...fields, err: errorMessage(err) });
+  }
 }
 
 /** Parses a stored value: JSON first, then the schema. Throws INVALID_VALUE naming key and field. */

@@ -10,4 +10,9 @@ export {
   DEFAULT_ETCD_ENDPOINTS,
   type EtcdFlagValues,
 } from './env.js';
-export { describeZodError } from './errors.js';
+export {
+  describeZodError,
+  logEtcdFailure,
+  permissionDenied,
+  type EtcdCallContext,
+} from './errors.js';

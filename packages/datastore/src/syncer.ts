@@ -27,8 +27,9 @@
  */
 import { Backoff, silentLogger, sleep, type Logger } from '@palisade/common';
 import { errorMessage } from '@palisade/model';
-import { Range, type IWatchResponse } from 'etcd3';
+import { EtcdPermissionDeniedError, Range, type IWatchResponse } from 'etcd3';
 import type { EtcdClient } from './client.js';
+import { logEtcdFailure, permissionDenied, wrapEtcdError } from './errors.js';
 import { SyncerView, type WatchEvent } from './syncerView.js';
 import type { Revision, SyncStatus, SyncUpdate, SyncerCallbacks } from './types.js';
 
@@ -115,7 +116,9 @@ export class Syncer {
       this.backoff.reset();
       return true;
     } catch (err) {
-      this.logger.warn('etcd list failed; will retry', { err: errorMessage(err) });
+      logEtcdFailure(this.logger, 'etcd list failed; will retry', err, {
+        prefix: this.opts.prefix,
+      });
       if (this.status !== 'wait-for-ready') this.setStatus('resync');
       await sleep(this.backoff.next(), this.abort.signal);
       return false;
@@ -128,7 +131,7 @@ export class Syncer {
     try {
       stream = await this.opts.client.raw.watchClient.watch();
     } catch (err) {
-      this.logger.warn('etcd watch failed to open; will retry', { err: errorMessage(err) });
+      logEtcdFailure(this.logger, 'etcd watch failed to open; will retry', this.wrap(err));
       return 'failed';
     }
     const range = Range.prefix(this.opts.prefix);
@@ -163,8 +166,7 @@ export class Syncer {
       });
       stream.on('error', (err: Error) => {
         if (!done)
-          this.logger.warn('etcd watch stream failed; will re-watch', {
-            err: err.message,
+          logEtcdFailure(this.logger, 'etcd watch stream failed; will re-watch', this.wrap(err), {
             revision: this.revision,
           });
         finish('failed');
@@ -176,10 +178,32 @@ export class Syncer {
     });
   }
 
+  private wrap(err: unknown): Error {
+    const { client, prefix } = this.opts;
+    return wrapEtcdError(err, {
+      endpoints: client.endpoints,
+      op: 'watch',
+      key: prefix,
+      user: client.username,
+    });
+  }
+
   private handleResponse(res: IWatchResponse): WatchEnd | null {
     if (res.compact_revision && res.compact_revision !== '0') return 'compacted';
     if (res.canceled) {
-      this.logger.warn('etcd canceled the watch; will re-watch', { reason: res.cancel_reason });
+      const reason = res.cancel_reason;
+      // etcd cancels a watch on a range this user may not read; say so with the fix.
+      const err = /permission denied/i.test(reason)
+        ? permissionDenied(new EtcdPermissionDeniedError(reason), {
+            endpoints: this.opts.client.endpoints,
+            op: 'watch',
+            key: this.opts.prefix,
+            user: this.opts.client.username,
+          })
+        : null;
+      logEtcdFailure(this.logger, 'etcd canceled the watch; will re-watch', err ?? reason, {
+        reason,
+      });
       return 'failed';
     }
     if (res.created || res.events.length === 0) return null;

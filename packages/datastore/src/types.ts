@@ -13,6 +13,11 @@ export interface EtcdConnectionOptions {
   keyFile?: string;
   username?: string;
   password?: string;
+  /**
+   * A file holding the password (a mounted Secret); read when the client is built, with
+   * one trailing newline dropped. Used when `password` is not given.
+   */
+  passwordFile?: string;
   /** Per-call timeout; default 5000 ms. */
   requestTimeoutMs?: number;
 }

@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'UNAVAILABLE'
+  /** etcd refused this identity: wrong credentials or a missing role permission. Needs a human. */
+  | 'PERMISSION_DENIED'
   | 'TIMEOUT'
   | 'EXEC_FAILED'
   | 'INTERNAL';
