@@ -13,6 +13,7 @@ import { registerStatus } from './commands/status.js';
 import { DEFAULT_ENDPOINT } from './config.js';
 import { HINT_FIELD } from './context.js';
 import type { CliContext } from './context.js';
+import { registerEtcdSetup } from './commands/etcdSetup.js';
 import { EXIT, exitCodeFor } from './exitCodes.js';
 import { escapeLines } from './output/escape.js';
 import { printError } from './output/io.js';
@@ -58,6 +59,7 @@ Exit codes: 0 ok, 1 failure (or blocked with explain --exit-code), 2 usage,
   registerDescribe(program, ctx);
   registerExplain(program, ctx);
   registerStatus(program, ctx);
+  registerEtcdSetup(program, ctx);
   registerCompletion(program, ctx);
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;

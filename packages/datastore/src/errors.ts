@@ -20,6 +20,9 @@ export interface EtcdCallContext {
   user?: string | undefined;
 }
 
+/** Why etcd refused: `fields.kind` of a PERMISSION_DENIED error. */
+export type PermissionDeniedKind = 'denied' | 'bad-credentials' | 'no-credentials' | 'auth-disabled';
+
 /**
  * Recognizes etcd's authentication and authorization refusals. Each needs a human, so
  * each names what to fix: the role (palisadectl etcd-setup), the password, or the flags.
@@ -30,30 +33,35 @@ export function permissionDenied(err: unknown, ctx: EtcdCallContext): PalisadeEr
   const where = ctx.key === undefined ? ctx.op : `${ctx.op} ${ctx.key}`;
   const fields = { endpoints: ctx.endpoints, op: ctx.op, key: ctx.key ?? '', user: ctx.user ?? '' };
   let reason: string;
+  let kind: PermissionDeniedKind;
   let fix: string;
   if (err instanceof EtcdPermissionDeniedError) {
     reason = `etcd denied ${where} to ${user}`;
+    kind = 'denied';
     fix =
       ctx.user === undefined
         ? 'give this component its own etcd user (--etcd-username and --etcd-password-file)'
         : `grant the permission to a role of "${ctx.user}" (palisadectl etcd-setup creates the Palisade roles), or run this component with its own credentials`;
   } else if (err instanceof EtcdAuthenticationFailedError) {
     reason = `etcd rejected the password of ${user}`;
+    kind = 'bad-credentials';
     fix =
       'check --etcd-username and --etcd-password(-file), or reset the password with palisadectl etcd-setup';
   } else if (/user name is empty/i.test(msg)) {
     reason = `etcd has authentication enabled and ${where} was sent without credentials`;
+    kind = 'no-credentials';
     fix =
       'set --etcd-username and --etcd-password-file (PALISADE_ETCD_USERNAME, PALISADE_ETCD_PASSWORD_FILE)';
   } else if (/authentication is not enabled/i.test(msg)) {
     reason = `credentials for ${user} were given but etcd has authentication disabled`;
+    kind = 'auth-disabled';
     fix = 'enable it (palisadectl etcd-setup --enable-auth) or remove the credentials';
   } else {
     return null;
   }
   return new PalisadeError('PERMISSION_DENIED', `${reason}: ${fix}`, {
     cause: err,
-    fields: { ...fields, fix },
+    fields: { ...fields, fix, kind },
   });
 }
 

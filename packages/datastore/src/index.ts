@@ -16,3 +16,25 @@ export {
   permissionDenied,
   type EtcdCallContext,
 } from './errors.js';
+export {
+  PALISADE_PREFIX,
+  MODEL_PREFIXES,
+  ROLES,
+  USERS,
+  accessPlan,
+  componentRoles,
+  describePermission,
+  nodeAgentName,
+  nodeAgentRole,
+  type Component,
+  type KeyPermission,
+  type PermType,
+  type RoleSpec,
+  type UserSpec,
+} from './access.js';
+export {
+  openAdminClient,
+  setupAccess,
+  type AccessReport,
+  type AccessSetupOptions,
+} from './accessSetup.js';
