@@ -115,7 +115,9 @@ async function ensureRole(
     report.changes.push(`created role ${role.name}`);
     if (!opts.dryRun) await client.call('roleAdd', () => auth.roleAdd({ name: role.name }));
   }
-  const have = new Map((existing?.perm ?? []).map((p) => [permId(p.permType, p.key, p.range_end), p]));
+  const have = new Map(
+    (existing?.perm ?? []).map((p) => [permId(p.permType, p.key, p.range_end), p]),
+  );
   const want = new Map<string, KeyPermission>();
   for (const p of role.permissions) {
     const { key, rangeEnd } = permissionRange(p);
@@ -138,7 +140,9 @@ async function ensureRole(
     // A grant on the same range with another type replaced it above; only revoke the rest.
     if ([...want.values()].some((w) => sameRange(w, p.key, p.range_end))) continue;
     const end = p.range_end.length > 0 ? ` .. ${p.range_end.toString()}` : '';
-    report.changes.push(`revoked ${role.name}: ${p.permType.toLowerCase()} ${p.key.toString()}${end}`);
+    report.changes.push(
+      `revoked ${role.name}: ${p.permType.toLowerCase()} ${p.key.toString()}${end}`,
+    );
     if (!opts.dryRun)
       await client.call('roleRevokePermission', () =>
         auth.roleRevokePermission({ role: role.name, key: p.key, range_end: p.range_end }),

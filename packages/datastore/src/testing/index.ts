@@ -3,3 +3,4 @@ export * from './tcpProxy.js';
 export * from './syncHelpers.js';
 export * from './tlsCerts.js';
 export * from './etcdCluster.js';
+export * from './etcdAuth.js';
