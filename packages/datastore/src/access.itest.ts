@@ -152,7 +152,7 @@ describe('the palisadectl identity', () => {
     ['agent status', agentKey('node-b')],
     ['leader', LEADER_KEY],
     ['last delete', LAST_DELETE_KEY],
-  ])('cannot write or delete a %s key', async (_kind, key) => {
+  ] as [string, string][])('cannot write or delete a %s key', async (_kind, key) => {
     const cli = as(ids.cli);
     expect((await refusal(cli.putRaw(key, '{}'))).code).toBe('PERMISSION_DENIED');
     expect((await refusal(cli.delete(key))).code).toBe('PERMISSION_DENIED');

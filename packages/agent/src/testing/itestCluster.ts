@@ -3,7 +3,12 @@
  * objects directly, and a small fixed cluster (three pods on one node).
  */
 import { EtcdClient } from '@palisade/datastore';
-import { startEtcd, type TestEtcd } from '@palisade/datastore/testing';
+import {
+  enableTestAuth,
+  startEtcd,
+  type TestEtcd,
+  type TestIdentities,
+} from '@palisade/datastore/testing';
 import {
   AgentStatusSchema,
   EndpointSchema,
@@ -53,11 +58,19 @@ export class ModelStore {
   private constructor(
     readonly etcd: TestEtcd,
     readonly client: EtcdClient,
+    /** Set when started with auth: each identity's connection options. */
+    readonly ids: TestIdentities | null = null,
   ) {}
 
-  static async start(): Promise<ModelStore> {
+  /**
+   * With `auth`, etcd runs with authentication on and Palisade's roles (per-node
+   * identities for `nodes`), and the store writes as the controller, as in a cluster.
+   */
+  static async start(opts: { auth?: boolean; nodes?: string[] } = {}): Promise<ModelStore> {
     const etcd = await startEtcd();
-    return new ModelStore(etcd, EtcdClient.connect({ endpoints: etcd.endpoints }));
+    if (!opts.auth) return new ModelStore(etcd, EtcdClient.connect({ endpoints: etcd.endpoints }));
+    const ids = await enableTestAuth({ endpoints: etcd.endpoints }, opts.nodes ?? []);
+    return new ModelStore(etcd, EtcdClient.connect(ids.controller), ids);
   }
 
   /** Writes namespaces and endpoints of PODS; returns the last revision. */
