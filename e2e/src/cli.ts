@@ -22,6 +22,7 @@ interface RunFlags {
   keep: boolean;
   prefix: string;
   explain: boolean;
+  etcdAuth: boolean;
 }
 
 program
@@ -33,6 +34,7 @@ program
   .option('--no-explain', 'skip comparing palisadectl explain with the observed matrix')
   .option('--keep', "keep the last scenario's cluster running until Ctrl-C, and its Kubernetes objects afterwards", false)
   .option('--prefix <prefix>', 'name prefix (and owner) of everything the run creates', 'pale2e-')
+  .option('--etcd-auth', 'run etcd with authentication on and each component with its own identity (docs/security.md)', false)
   .action(async (paths: string[], o: RunFlags) => {
     validatePrefix(o.prefix);
     const scenarios = await loadScenarios(paths);
@@ -41,7 +43,7 @@ program
     const maxNodes = Math.max(...scenarios.map((s) => s.scenario.cluster.nodes));
     const t0 = Date.now();
     const namespaces = [...new Set(scenarios.flatMap((s) => Object.keys(s.scenario.cluster.namespaces)))];
-    const cluster = await Cluster.start({ nodes: maxNodes, dualStack: o.dualStack, prefix: o.prefix, namespaces, notice: (l) => console.log(l) });
+    const cluster = await Cluster.start({ nodes: maxNodes, dualStack: o.dualStack, prefix: o.prefix, etcdAuth: o.etcdAuth, namespaces, notice: (l) => console.log(l) });
     const results = await runAll(cluster, scenarios, o, t0);
     const failed = results.filter((r) => !r.passed);
     const skipped = results.flatMap((r) => r.skipped.map((s) => `${r.name}: ${s}`));
@@ -74,7 +76,7 @@ async function runAll(cluster: Cluster, scenarios: LoadedScenario[], o: RunFlags
   const results: ScenarioResult[] = [];
   try {
     await cluster.waitForAgents();
-    console.log(`cluster up in ${Date.now() - t0} ms (${cluster.topology.nodes.length} nodes${o.dualStack ? ', dual-stack' : ''}); logs in ${cluster.opts.logDir}`);
+    console.log(`cluster up in ${Date.now() - t0} ms (${cluster.topology.nodes.length} nodes${o.dualStack ? ', dual-stack' : ''}${o.etcdAuth ? ', etcd auth on' : ''}); logs in ${cluster.opts.logDir}`);
     const afterStep = o.explain ? { afterStep: explainAgreement } : {};
     for (const s of scenarios) results.push(await runScenario(cluster, s, { probeTimeoutMs: o.probeTimeout, out: (l) => console.log(l), ...afterStep }));
     if (o.keep) {

@@ -12,13 +12,14 @@
  * whatever the last scenario did; stop() removes everything, API objects included
  * unless asked to keep them.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AGENT_PREFIX, AgentStatusSchema } from '@palisade/model';
 import { EtcdClient } from '@palisade/datastore';
-import { startEtcd, type TestEtcd } from '@palisade/datastore/testing';
+import { enableTestAuth, startEtcd, type TestEtcd } from '@palisade/datastore/testing';
+import type { EtcdConnectionOptions } from '@palisade/datastore';
 import { startKubeApi, type KubeApi } from '@palisade/kube-api';
 import { componentCommand, REPO_ROOT } from './components.js';
 import { KubeClient } from './kube.js';
@@ -37,6 +38,12 @@ export interface ClusterOptions {
   /** Where component logs go; default a temp dir. */
   logDir?: string;
   agentArgs?: string[];
+  /**
+   * etcd with authentication on and Palisade's roles (palisadectl etcd-setup): the
+   * controller and the agents run with their own identities (password files), and the
+   * harness reads with palisadectl's read-only one.
+   */
+  etcdAuth?: boolean;
   /** Detailed progress (every pod). */
   log?: (line: string) => void;
   /** What the user should know: leftovers of an earlier run that were removed. */
@@ -56,6 +63,13 @@ export interface Pod {
   client: PodProbeClient;
   /** performance.now() when the pod object was sent to the API (after its network existed, as with a CNI). */
   createdAt: number;
+}
+
+/** The user in a flag and the password in a file, as the chart passes them. */
+async function credentialArgs(runDir: string, id: EtcdConnectionOptions): Promise<string[]> {
+  const file = path.join(runDir, `etcd-${id.username}.pw`);
+  await writeFile(file, `${id.password}\n`, { mode: 0o600 });
+  return ['--etcd-username', id.username ?? '', '--etcd-password-file', file];
 }
 
 const SERVER = path.join(import.meta.dirname, 'podServer.mjs');
@@ -78,6 +92,8 @@ export class Cluster {
     readonly kubeconfigPath: string,
     readonly kube: KubeClient,
     readonly topology: Topology,
+    /** --etcd-username/--etcd-password-file per component; empty without etcdAuth. */
+    private readonly credentials: { controller: string[]; agent: string[] } = { controller: [], agent: [] },
   ) {}
 
   static async start(options: ClusterOptions): Promise<Cluster> {
@@ -103,8 +119,16 @@ export class Cluster {
       if (stale.length > 0) notice(`removing what an earlier run left on the API server: ${stale.join(' ')}`);
       await kube.deleteEverythingOwned();
       etcd = await startEtcd({ env: { [OWNER_ENV]: ownerOf(prefix) } });
+      const credentials = { controller: [] as string[], agent: [] as string[] };
+      let readOpts: EtcdConnectionOptions = { endpoints: etcd.endpoints };
+      if (options.etcdAuth) {
+        const ids = await enableTestAuth({ endpoints: etcd.endpoints });
+        readOpts = ids.cli;
+        credentials.controller = await credentialArgs(runDir, ids.controller);
+        credentials.agent = await credentialArgs(runDir, ids.agent);
+      }
       const topology = new Topology(prefix, options.dualStack ?? false);
-      c = new Cluster({ ...options, prefix, logDir }, runDir, etcd, EtcdClient.connect({ endpoints: etcd.endpoints }), kubeApi, kubeconfigPath, kube, topology);
+      c = new Cluster({ ...options, prefix, logDir }, runDir, etcd, EtcdClient.connect(readOpts), kubeApi, kubeconfigPath, kube, topology, credentials);
       await topology.init();
       await c.startEtcdSocket();
       c.startController();
@@ -151,6 +175,7 @@ export class Cluster {
       '--metrics-port', '0',
       '--log-format', 'json',
       '--lease-ttl', '5',
+      ...this.credentials.controller,
       ...extraArgs,
     ]);
     this.controller = startProcess({ name: 'controller', cmd, args, env: this.env, logPath: path.join(this.opts.logDir, 'controller.log') });
@@ -184,6 +209,7 @@ export class Cluster {
       '--state-dir', path.join(this.runDir, 'state'),
       '--log-format', 'json',
       '--ipv6', this.topology.dualStack ? 'true' : 'false',
+      ...this.credentials.agent,
       ...(this.opts.agentArgs ?? []),
     ]);
     const agent = startProcess({ name: `agent-${node.name}`, cmd: 'ip', args: ['netns', 'exec', node.netns, cmd, ...args], env: this.env, logPath: path.join(this.opts.logDir, `agent-${node.name}.log`) });
