@@ -76,18 +76,6 @@ them, and so does palisadectl when it is run with kubectl exec in the controller
 - name: PALISADE_ETCD_KEY_FILE
   value: /etc/palisade/etcd-tls/tls.key
 {{- end }}
-{{- if and (not .Values.etcd.bundled.enabled) .Values.etcd.auth.enabled }}
-- name: PALISADE_ETCD_USERNAME
-  valueFrom:
-    secretKeyRef:
-      name: {{ .Values.etcd.auth.secretName }}
-      key: username
-- name: PALISADE_ETCD_PASSWORD
-  valueFrom:
-    secretKeyRef:
-      name: {{ .Values.etcd.auth.secretName }}
-      key: password
-{{- end }}
 {{- end }}
 
 {{- define "palisade.etcdTlsEnabled" -}}
@@ -147,4 +135,49 @@ capabilities:
 {{- end }}
 seccompProfile:
   type: RuntimeDefault
+{{- end }}
+
+{{/*
+Per-component etcd identities (docs/security.md). The bundled etcd always runs with
+auth on; an external etcd when etcd.auth.enabled.
+*/}}
+{{- define "palisade.etcdAuthEnabled" -}}
+{{- if or .Values.etcd.bundled.enabled .Values.etcd.auth.enabled }}true{{ end }}
+{{- end }}
+
+{{/* The Secret holding one component's etcd password: (dict "root" $ "component" "agent"). */}}
+{{- define "palisade.etcdSecretName" -}}
+{{- $given := get .root.Values.etcd.auth.secrets .component -}}
+{{- $given | default (printf "%s-etcd-%s" (include "palisade.fullname" .root) .component) -}}
+{{- end }}
+
+{{/* The user name is fixed per component: palisadectl etcd-setup creates exactly these. */}}
+{{- define "palisade.etcdAuthEnv" -}}
+{{- if include "palisade.etcdAuthEnabled" .root }}
+- name: PALISADE_ETCD_USERNAME
+  value: palisade-{{ .component }}
+- name: PALISADE_ETCD_PASSWORD_FILE
+  value: /etc/palisade/etcd-auth/password
+{{- end }}
+{{- end }}
+
+{{- define "palisade.etcdAuthVolumeMounts" -}}
+{{- if include "palisade.etcdAuthEnabled" .root }}
+- name: etcd-auth
+  mountPath: /etc/palisade/etcd-auth
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{/* Only this component's Secret, and only its password key. */}}
+{{- define "palisade.etcdAuthVolumes" -}}
+{{- if include "palisade.etcdAuthEnabled" .root }}
+- name: etcd-auth
+  secret:
+    secretName: {{ include "palisade.etcdSecretName" . }}
+    defaultMode: 288 # 0440: owner and group (fsGroup) may read
+    items:
+      - key: password
+        path: password
+{{- end }}
 {{- end }}

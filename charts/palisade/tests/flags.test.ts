@@ -76,8 +76,8 @@ describe('flags follow the values', () => {
       caFile: '/etc/palisade/etcd-tls/ca.crt',
       certFile: '/etc/palisade/etcd-tls/tls.crt',
       keyFile: '/etc/palisade/etcd-tls/tls.key',
-      username: 'secret:username',
-      password: 'secret:password',
+      username: 'palisade-agent',
+      passwordFile: '/etc/palisade/etcd-auth/password',
     });
     expect(cfg.iptablesBackend).toBe('legacy');
     expect(cfg.ipv6).toBe(false);

@@ -82,7 +82,7 @@ export interface PodSpec {
   volumes?: {
     name: string;
     hostPath?: { path: string; type?: string };
-    secret?: { secretName: string };
+    secret?: { secretName: string; defaultMode?: number; items?: { key: string; path: string }[] };
   }[];
   tolerations?: Record<string, unknown>[];
   securityContext?: Record<string, any>;

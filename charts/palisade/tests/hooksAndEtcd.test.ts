@@ -16,6 +16,11 @@ import {
 } from './helpers.js';
 
 const fullname = `${RELEASE}-palisade`;
+
+/** EXTERNAL with etcd.auth overridden. */
+function mergeAuth(auth: Record<string, unknown>): Record<string, unknown> {
+  return { etcd: { ...EXTERNAL.etcd, auth } };
+}
 const hookOf = (m: { metadata: { annotations?: Record<string, string> } }) =>
   m.metadata.annotations?.['helm.sh/hook'];
 
@@ -156,25 +161,28 @@ describe('etcd', () => {
     expect(podSpec(sts).volumes).toEqual([{ name: 'data', emptyDir: {} }]);
   });
 
-  it('external with TLS and auth: no etcd objects; Secret mounted, file paths and credentials in the environment', () => {
+  it('external with TLS and auth: no etcd pods; TLS Secret mounted, own user and password file', () => {
     const { manifests } = render(EXTERNAL, {
-      etcd: { auth: { enabled: true, secretName: 'etcd-user' } },
+      etcd: { auth: { enabled: true, secrets: { root: 'etcd-root' } } },
     });
-    expect(manifests.filter((m) => m.metadata.name.includes('-etcd'))).toEqual([]);
-    for (const w of [
-      find(manifests, 'Deployment', `${fullname}-controller`),
-      find(manifests, 'DaemonSet', `${fullname}-agent`),
-    ]) {
+    expect(
+      manifests.filter(
+        (m) => ['StatefulSet', 'Service'].includes(m.kind) && m.metadata.name.includes('-etcd'),
+      ),
+    ).toEqual([]);
+    for (const [w, component] of [
+      [find(manifests, 'Deployment', `${fullname}-controller`), 'controller'],
+      [find(manifests, 'DaemonSet', `${fullname}-agent`), 'agent'],
+    ] as const) {
       const spec = podSpec(w);
       const c = spec.containers[0]!;
       expect(envOf(c, 'PALISADE_ETCD_ENDPOINTS')).toBe('https://etcd-0.example:2379');
       expect(envOf(c, 'PALISADE_ETCD_CA_FILE')).toBe('/etc/palisade/etcd-tls/ca.crt');
       expect(envOf(c, 'PALISADE_ETCD_CERT_FILE')).toBe('/etc/palisade/etcd-tls/tls.crt');
       expect(envOf(c, 'PALISADE_ETCD_KEY_FILE')).toBe('/etc/palisade/etcd-tls/tls.key');
-      expect(c.env).toContainEqual({
-        name: 'PALISADE_ETCD_PASSWORD',
-        valueFrom: { secretKeyRef: { name: 'etcd-user', key: 'password' } },
-      });
+      expect(envOf(c, 'PALISADE_ETCD_USERNAME')).toBe(`palisade-${component}`);
+      expect(envOf(c, 'PALISADE_ETCD_PASSWORD_FILE')).toBe('/etc/palisade/etcd-auth/password');
+      expect(envOf(c, 'PALISADE_ETCD_PASSWORD')).toBeUndefined();
       expect(c.volumeMounts).toContainEqual({
         name: 'etcd-tls',
         mountPath: '/etc/palisade/etcd-tls',
@@ -185,6 +193,104 @@ describe('etcd', () => {
         secret: { secretName: 'etcd-client', defaultMode: 0o440 },
       });
     }
+  });
+
+  it.each([
+    ['bundled', {}],
+    ['external', mergeAuth({ enabled: true, secrets: { root: 'etcd-root' } })],
+  ])(
+    '%s: every workload mounts only its own etcd Secret, and only its password',
+    (_name, values) => {
+      const { manifests } = render(values);
+      const secretsOf = (m: Manifest) =>
+        (podSpec(m).volumes ?? []).flatMap((v) => (v.secret ? [v.secret] : []));
+      const etcdSecret = (c: string) => `${fullname}-etcd-${c}`;
+      expect(secretsOf(find(manifests, 'Deployment', `${fullname}-controller`))).toContainEqual({
+        secretName: etcdSecret('controller'),
+        defaultMode: 0o440,
+        items: [{ key: 'password', path: 'password' }],
+      });
+      for (const m of manifests.filter((x) =>
+        ['Deployment', 'DaemonSet', 'StatefulSet'].includes(x.kind),
+      )) {
+        const mounted = secretsOf(m)
+          .map((s) => s.secretName)
+          .filter((n) => n.startsWith(`${fullname}-etcd-`) || n === 'etcd-root');
+        const own = m.metadata.name.endsWith('-controller')
+          ? [etcdSecret('controller')]
+          : m.metadata.name.endsWith('-agent')
+            ? [etcdSecret('agent')]
+            : [];
+        expect([m.metadata.name, mounted]).toEqual([m.metadata.name, own]);
+      }
+    },
+  );
+
+  it('bundled: generated per-component Secrets kept on uninstall, and a setup Job that turns auth on', () => {
+    const { manifests } = render();
+    for (const [c, user] of [
+      ['controller', 'palisade-controller'],
+      ['agent', 'palisade-agent'],
+      ['cli', 'palisade-cli'],
+      ['root', 'root'],
+    ]) {
+      const secret = find(manifests, 'Secret', `${fullname}-etcd-${c}`);
+      const data = secret.data as Record<string, string>;
+      expect(Buffer.from(data.username!, 'base64').toString()).toBe(user);
+      expect(Buffer.from(data.password!, 'base64').toString()).toMatch(/^[A-Za-z0-9]{32}$/);
+      expect(secret.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+    }
+    const job = podSpec(find(manifests, 'Job', `${fullname}-etcd-setup-1`));
+    const c = job.containers[0]!;
+    expect(c.command).toEqual(['palisadectl']);
+    expect(c.args).toEqual([
+      'etcd-setup',
+      '--controller-password-file=/etc/palisade/etcd-setup/controller/password',
+      '--agent-password-file=/etc/palisade/etcd-setup/agent/password',
+      '--cli-password-file=/etc/palisade/etcd-setup/cli/password',
+      '--enable-auth',
+      '--root-password-file=/etc/palisade/etcd-setup/root/password',
+    ]);
+    expect(envOf(c, 'PALISADE_ETCD_USERNAME')).toBe('root');
+    expect(job.automountServiceAccountToken).toBe(false);
+  });
+
+  it('external: uses the given Secrets, creates no root Secret, and needs one for the setup Job', () => {
+    const given = { controller: 'ctl-pw', agent: 'agent-pw', cli: 'cli-pw', root: 'etcd-root' };
+    const { manifests } = render(mergeAuth({ enabled: true, secrets: given }));
+    expect(manifests.filter((m) => m.kind === 'Secret')).toEqual([]);
+    const job = podSpec(find(manifests, 'Job', `${fullname}-etcd-setup-1`));
+    expect(job.containers[0]!.args).not.toContain('--enable-auth');
+    expect(
+      (job.volumes ?? [])
+        .map((v) => v.secret?.secretName)
+        .filter(Boolean)
+        .sort(),
+    ).toEqual([...Object.values(given), 'etcd-client'].sort());
+    expect(() => render(mergeAuth({ enabled: true }))).toThrow(
+      /etcd.auth.setup.enabled needs etcd.auth.secrets.root/,
+    );
+    const noSetup = render(mergeAuth({ enabled: true, setup: { enabled: false } })).manifests;
+    expect(
+      noSetup.filter((m) => m.kind === 'Job' && m.metadata.name.includes('etcd-setup')),
+    ).toEqual([]);
+    expect(
+      noSetup
+        .filter((m) => m.kind === 'Secret')
+        .map((m) => m.metadata.name)
+        .sort(),
+    ).toEqual(['agent', 'cli', 'controller'].map((c) => `${fullname}-etcd-${c}`));
+  });
+
+  it('external without auth: no etcd credentials at all', () => {
+    const { manifests } = render(EXTERNAL);
+    expect(
+      manifests.filter(
+        (m) => m.kind === 'Secret' || (m.kind === 'Job' && m.metadata.name.includes('etcd')),
+      ),
+    ).toEqual([]);
+    const c = podSpec(find(manifests, 'DaemonSet', `${fullname}-agent`)).containers[0]!;
+    expect(envOf(c, 'PALISADE_ETCD_USERNAME')).toBeUndefined();
   });
 
   it('joins several external endpoints with commas', () => {

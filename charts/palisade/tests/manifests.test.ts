@@ -156,12 +156,17 @@ describe.each(VALUE_SETS)('chart rendered with $name', ({ values }) => {
     expect(agentSa.automountServiceAccountToken).toBe(false);
   });
 
-  it('configures etcd the same way for the controller and the agent', () => {
-    const env = (c: Container) => c.env?.filter((e) => e.name.startsWith('PALISADE_ETCD_'));
+  it('configures etcd the same way for the controller and the agent, each with its own user', () => {
+    const env = (c: Container) =>
+      c.env?.filter(
+        (e) => e.name.startsWith('PALISADE_ETCD_') && e.name !== 'PALISADE_ETCD_USERNAME',
+      );
     const controller = podSpec(find(manifests, 'Deployment', `${fullname}-controller`))
       .containers[0]!;
     const agent = podSpec(find(manifests, 'DaemonSet', `${fullname}-agent`)).containers[0]!;
     expect(env(controller)).toEqual(env(agent));
+    expect(envOf(controller, 'PALISADE_ETCD_USERNAME')).toBe('palisade-controller');
+    expect(envOf(agent, 'PALISADE_ETCD_USERNAME')).toBe('palisade-agent');
     expect(envOf(controller, 'PALISADE_ETCD_ENDPOINTS')).toMatch(
       /^https?:\/\/[^,\s]+:\d+(,https?:\/\/[^,\s]+:\d+)*$/,
     );

@@ -132,9 +132,9 @@ describe('values.schema.json', () => {
       '/etcd/tls/secretName: must NOT have fewer than 1 characters',
     ],
     [
-      'auth without a Secret',
-      { ...EXTERNAL, etcd: { ...EXTERNAL.etcd, auth: { enabled: true, secretName: '' } } },
-      '/etcd/auth/secretName: must NOT have fewer than 1 characters',
+      'auth with a misspelt component Secret',
+      { ...EXTERNAL, etcd: { ...EXTERNAL.etcd, auth: { enabled: true, secrets: { ctrl: 'x' } } } },
+      '/etcd/auth/secrets: must NOT have additional properties',
     ],
     [
       'TLS with the bundled etcd',
