@@ -116,6 +116,20 @@ describe('the agent identity', () => {
     expect(await root.getRaw(agentKey('node-a'))).toBeNull();
   });
 
+  it("may keep another identity's lease alive: etcd checks no permission on keep-alives (documented exposure)", async () => {
+    const ctl = as(ids.controller);
+    const lease = await ctl.grantLease(30);
+    const stream = await as(ids.agent).raw.leaseClient.leaseKeepAlive();
+    const answer = new Promise<{ TTL: string }>((resolve, reject) => {
+      stream.on('data', resolve);
+      stream.on('error', reject);
+    });
+    stream.write({ ID: lease.id });
+    expect((await answer).TTL).toBe('30');
+    stream.end();
+    await lease.revoke();
+  });
+
   it("shared: may write another node's status (the documented exposure)", async () => {
     await as(ids.agent).putRaw(agentKey('node-b'), '{"spoofed":true}');
     await root.putRaw(agentKey('node-b'), '{"seed":true}');
