@@ -113,8 +113,8 @@ describe('username/password authentication', () => {
       expect((await client.get('/auth/a', ValueSchema))?.value).toEqual({ n: 2 });
       await waitFor(() => rec.view.has('/auth/a'), { what: 'syncer with auth' });
       const denied: unknown = await client.getRaw('/elsewhere').catch((e: unknown) => e);
-      expect(isPalisadeError(denied)).toBe(true);
-      expect((denied as Error).message).toMatch(/refused access/);
+      expect(isPalisadeError(denied, 'PERMISSION_DENIED')).toBe(true);
+      expect((denied as Error).message).toMatch(/^etcd denied get \/elsewhere to user "palisade": /);
     } finally {
       await syncer.stop();
       await client.close();
@@ -129,8 +129,8 @@ describe('username/password authentication', () => {
     });
     try {
       const err: unknown = await client.getRaw('/auth/a').catch((e: unknown) => e);
-      expect(isPalisadeError(err, 'UNAVAILABLE')).toBe(true);
-      expect((err as Error).message).toMatch(/refused access/);
+      expect(isPalisadeError(err, 'PERMISSION_DENIED')).toBe(true);
+      expect((err as Error).message).toMatch(/^etcd rejected the password of user "palisade": /);
     } finally {
       await client.close();
     }
