@@ -12,6 +12,7 @@ import { makeEndpoint, makeNamespace, makePolicy } from '@palisade/model/testing
 import type { AgentProcess, PodSpec } from './testing/agentHarness.js';
 import { Topology } from './testing/agentHarness.js';
 import { ModelStore, NODE, eventually } from './testing/itestCluster.js';
+import { startTestAgent } from './testing/testAgent.js';
 
 const PODS: PodSpec[] = [
   { name: 'client', ip: '10.68.0.2', ports: [] },
@@ -59,11 +60,8 @@ describe('a huge policy does not hold back other pods', () => {
     await store.client.put(endpointKey(NODE, 'tenant', 'big'), EndpointSchema, big);
     await store.putPolicy(huge);
     await store.putPolicy(denyNew);
-    agent = topo.startAgent([
-      ...['--node-name', NODE, '--etcd-endpoints', etcdUrl, '--metrics-port', '0'],
-      // Resyncs back to back: every apply of the new pod competes with one.
-      ...['--ipv6', 'false', '--resync-interval', '0.2s', '--log-level', 'debug'],
-    ]);
+    // Resyncs back to back: every apply of the new pod competes with one.
+    agent = startTestAgent(topo, { etcdUrl, resyncInterval: '0.2s', logLevel: 'debug' });
     await agent.waitFor((l) => l.message === 'dataplane programmed', 60_000);
     await eventually(async () => (await store.status())?.status.inSync === true, 30_000, 'in sync');
   }, 120_000);
