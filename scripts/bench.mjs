@@ -1,13 +1,17 @@
 #!/usr/bin/env node
-// `pnpm bench <name>` runs packages/<name>/bench/*.bench.ts or e2e/bench/<name>.bench.ts.
+// `pnpm bench <name> [--flag value ...]` runs packages/<name>/bench/*.bench.ts or
+// e2e/bench/<name>.bench.ts; everything from the first `--` argument on goes to the bench.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const names = process.argv.slice(2);
+const args = process.argv.slice(2);
+const firstFlag = args.findIndex((a) => a.startsWith('--'));
+const names = firstFlag === -1 ? args : args.slice(0, firstFlag);
+const passThrough = firstFlag === -1 ? [] : args.slice(firstFlag);
 if (names.length === 0) {
-  console.error('usage: pnpm bench <controller|agent|e2e> [...]');
+  console.error('usage: pnpm bench <controller|agent|e2e|fanout> [...] [--flag value ...]');
   process.exit(2);
 }
 let failed = false;
@@ -23,7 +27,7 @@ for (const name of names) {
   }
   for (const f of files) {
     console.error(`bench: ${path.relative(root, f)}`);
-    const r = spawnSync(path.join(root, 'node_modules/.bin/tsx'), ['--conditions=palisade-source', f], { stdio: 'inherit' });
+    const r = spawnSync(path.join(root, 'node_modules/.bin/tsx'), ['--conditions=palisade-source', f, ...passThrough], { stdio: 'inherit' });
     if (r.status !== 0) failed = true;
   }
 }
