@@ -12,6 +12,7 @@ import { agentKey } from '@palisade/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProcess } from './testing/agentHarness.js';
 import { Topology } from './testing/agentHarness.js';
+import { startTestAgent } from './testing/testAgent.js';
 import {
   dbDenyAll,
   eventually,
@@ -35,22 +36,11 @@ describe('agent with etcd auth on', () => {
   async function startAgent(id: EtcdConnectionOptions): Promise<AgentProcess> {
     const file = path.join(dir, `${id.username}.pw`);
     await writeFile(file, `${id.password}\n`, { mode: 0o600 });
-    const agent = topo.startAgent([
-      '--node-name',
-      NODE,
-      '--etcd-endpoints',
+    const agent = startTestAgent(topo, {
       etcdUrl,
-      '--etcd-username',
-      id.username ?? '',
-      '--etcd-password-file',
-      file,
-      '--metrics-port',
-      '0',
-      '--ipv6',
-      'false',
-      '--status-ttl',
-      '3',
-    ]);
+      statusTtlSeconds: 3,
+      extraArgs: ['--etcd-username', id.username ?? '', '--etcd-password-file', file],
+    });
     agents.push(agent);
     return agent;
   }

@@ -1,11 +1,11 @@
 /**
- * Pure helpers of the validation filter (the policy containment itself is
- * `isolatingPolicy` / `policySelectorError` in @palisade/model, shared with palisadectl): decoding stored values the way the agent
- * consumes them, and the stand-in values it uses to contain what it cannot read.
+ * Pure helpers of the validation filter: decoding stored values the way the agent
+ * consumes them, and the stand-in values it uses to contain what it cannot read. The
+ * policy containment itself (`isolatingPolicy`, `policySelectorError`) lives in
+ * @palisade/model, shared with palisadectl.
  */
 import {
   API_VERSION,
-  isolatingPolicy,
   policySelectorError,
   NAMESPACE_LABEL_PREFIX,
   decodeStoredValue,
@@ -16,8 +16,6 @@ import {
   type Namespace,
   type Policy,
 } from '@palisade/model';
-
-export { isolatingPolicy };
 
 export type Decoded =
   | { ok: true; value: Policy | Endpoint | Namespace; ignored: readonly string[] }

@@ -28,6 +28,7 @@
  */
 import type { Logger } from '@palisade/common';
 import {
+  isolatingPolicy,
   parseKey,
   type Endpoint,
   type Namespace,
@@ -39,14 +40,14 @@ import type { CalcInput } from './calc/index.js';
 import {
   QUARANTINE_LABEL,
   decode,
-  isolatingPolicy,
   quarantinePolicyName,
   quarantinedEndpoint,
   salvageIps,
   subjectReadsNamespaceLabels,
 } from './storedValues.js';
 
-export { decode, isolatingPolicy } from './storedValues.js';
+export { decode } from './storedValues.js';
+export { isolatingPolicy } from '@palisade/model';
 
 export type ConsumedKind = 'policy' | 'endpoint' | 'namespace';
 
