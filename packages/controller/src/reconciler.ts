@@ -32,7 +32,12 @@ import {
   type ReconcilerStore,
 } from './reconcilerStore.js';
 
-export { kindOfKey, type BatchWrite, type ObjectKind, type ReconcilerStore } from './reconcilerStore.js';
+export {
+  kindOfKey,
+  type BatchWrite,
+  type ObjectKind,
+  type ReconcilerStore,
+} from './reconcilerStore.js';
 
 interface PlannedWrite extends BatchWrite {
   kind: ObjectKind;
@@ -73,7 +78,8 @@ function splitBatches(plan: PlannedWrite[], batchSize: number): PlannedWrite[][]
   let current: PlannedWrite[] = [];
   let bytes = 0;
   for (const w of plan) {
-    const size = batchSize > 1 && w.put ? JSON.stringify(w.put.value).length * 2 + w.key.length : w.key.length;
+    const size =
+      batchSize > 1 && w.put ? JSON.stringify(w.put.value).length * 2 + w.key.length : w.key.length;
     if (current.length > 0 && (current.length >= batchSize || bytes + size > MAX_BATCH_BYTES)) {
       batches.push(current);
       current = [];
@@ -99,6 +105,8 @@ export class Reconciler {
   private readonly desired = new Map<string, Desired>();
   private readonly actual = new Map<string, Actual>();
   private readonly dirty = new Set<string>();
+  /** Flushes in progress (their keys are no longer in `dirty`). */
+  private flushing = 0;
   private leader = false;
   private desiredComplete = false;
   private needFullReconcile = true;
@@ -175,9 +183,19 @@ export class Reconciler {
     return this.dirty.size;
   }
 
-  /** Resolves once nothing is dirty and a full reconcile completed (tests, benchmarks). */
+  /**
+   * Resolves once nothing is dirty or being written and a full reconcile completed
+   * (tests, benchmarks). A flush empties `dirty` before its writes land, so the
+   * writes in flight count too.
+   */
   async idle(pollMs = 5): Promise<void> {
-    while (this.dirty.size > 0 || this.needFullReconcile || !this.firstReconcileDone) await sleep(pollMs);
+    while (
+      this.dirty.size > 0 ||
+      this.flushing > 0 ||
+      this.needFullReconcile ||
+      !this.firstReconcileDone
+    )
+      await sleep(pollMs);
   }
 
   /** Requests a full reconcile now (also done every resync interval). */
@@ -237,7 +255,10 @@ export class Reconciler {
         this.needFullReconcile = true;
         this.metrics?.errors.inc({ kind: 'etcd' });
         const retryInMs = this.backoff.next();
-        logEtcdFailure(this.logger, 'etcd error, will retry', err, { retryInMs, pending: this.dirty.size });
+        logEtcdFailure(this.logger, 'etcd error, will retry', err, {
+          retryInMs,
+          pending: this.dirty.size,
+        });
         await sleep(retryInMs, this.abort.signal);
       }
     }
@@ -256,7 +277,10 @@ export class Reconciler {
     this.actual.clear();
     for (const { kind, items } of lists)
       for (const item of items)
-        this.actual.set(item.key, { modRevision: item.modRevision, value: parseStored(kind, item.value) });
+        this.actual.set(item.key, {
+          modRevision: item.modRevision,
+          value: parseStored(kind, item.value),
+        });
     for (const key of this.actual.keys()) this.dirty.add(key);
     for (const key of this.desired.keys()) this.dirty.add(key);
     const writes = await this.flush();
@@ -273,6 +297,15 @@ export class Reconciler {
    * Returns the number of writes. Throws on etcd errors, with unwritten keys dirty again.
    */
   private async flush(): Promise<number> {
+    this.flushing++;
+    try {
+      return await this.flushDirty();
+    } finally {
+      this.flushing--;
+    }
+  }
+
+  private async flushDirty(): Promise<number> {
     const keys = [...this.dirty];
     this.dirty.clear();
     const plan: PlannedWrite[] = [];
@@ -303,7 +336,8 @@ export class Reconciler {
     const parallel = batchSize > 1 ? this.batchConcurrency : this.concurrency;
     await Promise.all(Array.from({ length: Math.min(parallel, batches.length) }, worker));
     this.metrics?.queueDepth.set(this.dirty.size);
-    if (failure !== null) throw failure instanceof Error ? failure : new Error(errorMessage(failure));
+    if (failure !== null)
+      throw failure instanceof Error ? failure : new Error(errorMessage(failure));
     return writes;
   }
 
@@ -319,7 +353,13 @@ export class Reconciler {
     const kind = want?.kind ?? kindOfKey(key) ?? 'policy';
     const expectModRevision = have?.modRevision ?? '0';
     if (!want) return { key, kind, op: 'delete', expectModRevision };
-    return { key, kind, op: have ? 'update' : 'create', expectModRevision, put: { schema: SCHEMAS[want.kind], value: want.value } };
+    return {
+      key,
+      kind,
+      op: have ? 'update' : 'create',
+      expectModRevision,
+      put: { schema: SCHEMAS[want.kind], value: want.value },
+    };
   }
 
   private async applyBatch(batch: PlannedWrite[]): Promise<number> {
@@ -338,7 +378,9 @@ export class Reconciler {
 
   private async applyOne(w: PlannedWrite): Promise<boolean> {
     const res = w.put
-      ? await this.store.put(w.key, w.put.schema, w.put.value, { expectModRevision: w.expectModRevision })
+      ? await this.store.put(w.key, w.put.schema, w.put.value, {
+          expectModRevision: w.expectModRevision,
+        })
       : await this.store.delete(w.key, { expectModRevision: w.expectModRevision });
     if (res.succeeded) {
       this.applied(w, res.revision);
@@ -348,7 +390,11 @@ export class Reconciler {
     this.metrics?.errors.inc({ kind: 'conflict' });
     this.logger.debug('compare-and-swap lost, re-reading', { key: w.key });
     const current = await this.store.getRaw(w.key);
-    if (current) this.actual.set(w.key, { modRevision: current.modRevision, value: parseStored(kindOfKey(w.key), current.value) });
+    if (current)
+      this.actual.set(w.key, {
+        modRevision: current.modRevision,
+        value: parseStored(kindOfKey(w.key), current.value),
+      });
     else this.actual.delete(w.key);
     this.markDirty(w.key);
     return false;
