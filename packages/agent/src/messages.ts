@@ -16,6 +16,17 @@ export interface ObjectRef {
 }
 
 /**
+ * The namespace of a cluster policy's ref (a ClusterNetworkPolicy is cluster-scoped).
+ * No Kubernetes namespace is empty, so refs of the two kinds never collide; the
+ * dataplane names `pal-ci-`/`pal-co-` chains for refs in this scope.
+ */
+export const CLUSTER_SCOPE = '';
+
+export function isClusterRef(ref: ObjectRef): boolean {
+  return ref.namespace === CLUSTER_SCOPE;
+}
+
+/**
  * Identity of an ipset, stable across restarts. The dataplane names the kernel sets
  * with `ipsetName(kind, identity, family)` from @palisade/model (one per IP family).
  *  - kind 's': IPs of endpoints matching a selector           (hash:ip)
@@ -72,7 +83,10 @@ export interface RuleSpec {
 export interface PolicyUpdate {
   type: 'PolicyUpdate';
   policy: ObjectRef;
-  /** Rules for pal-pi-<id>, or null when the policy has no Ingress type. */
+  /**
+   * Rules for pal-pi-<id> (pal-ci-<id> for a cluster policy, whose Accept rules arrive
+   * as Allow), or null when the policy has no Ingress type (no ingress rules).
+   */
   inbound: RuleSpec[] | null;
   /** Rules for pal-po-<id>, or null when the policy has no Egress type. */
   outbound: RuleSpec[] | null;
@@ -84,10 +98,17 @@ export interface PolicyRemove {
 }
 
 export interface DirectionSpec {
-  /** Some policy selecting the endpoint has this type: default deny applies. */
+  /** Some NetworkPolicy selecting the endpoint has this type: default deny applies. */
   isolated: boolean;
-  /** Policies to evaluate, in order (order, namespace, name). */
+  /** NetworkPolicy tier: policies to evaluate, in order (order, namespace, name). */
   policies: ObjectRef[];
+  /**
+   * Admin-tier cluster policies (refs in CLUSTER_SCOPE) with rules for this direction,
+   * by (priority, name). Absent when none: such an endpoint keeps the plain chain.
+   */
+  admin?: ObjectRef[];
+  /** Baseline-tier cluster policies, same order; absent when none. */
+  baseline?: ObjectRef[];
 }
 
 /** A workload on this node. */

@@ -12,13 +12,18 @@ import {
   IpSchema,
   parseSelector,
   selectorKeys,
+  type ClusterPolicy,
   type Endpoint,
   type Namespace,
   type Policy,
 } from '@palisade/model';
 
 export type Decoded =
-  | { ok: true; value: Policy | Endpoint | Namespace; ignored: readonly string[] }
+  | {
+      ok: true;
+      value: Policy | ClusterPolicy | Endpoint | Namespace;
+      ignored: readonly string[];
+    }
   | { ok: false; error: string };
 
 /** Parses and validates one stored value (schema, key/metadata agreement, selector syntax). */
@@ -26,21 +31,29 @@ export function decode(key: string, raw: string): Decoded {
   const res = decodeStoredValue(key, raw);
   if (!res.ok) return { ok: false, error: res.error };
   const value = res.value;
-  if (value.kind === 'Policy') {
+  if (value.kind === 'Policy' || value.kind === 'ClusterPolicy') {
     const bad = policySelectorError(value);
     if (bad) return { ok: false, error: bad };
   }
-  if (value.kind !== 'Policy' && value.kind !== 'Endpoint' && value.kind !== 'Namespace')
+  if (
+    value.kind !== 'Policy' &&
+    value.kind !== 'ClusterPolicy' &&
+    value.kind !== 'Endpoint' &&
+    value.kind !== 'Namespace'
+  )
     return { ok: false, error: `kind: ${value.kind} is not consumed here` };
   return { ok: true, value, ignored: res.ignored };
 }
 
 /** Whether the policy's own selector reads namespace labels (`ns:` keys). */
 export function subjectReadsNamespaceLabels(policy: Policy): boolean {
+  return readsNamespaceLabels(policy.spec.selector);
+}
+
+/** Whether the selector reads namespace labels (`ns:` keys); false when it does not parse. */
+export function readsNamespaceLabels(selector: string): boolean {
   try {
-    return selectorKeys(parseSelector(policy.spec.selector)).some((k) =>
-      k.startsWith(NAMESPACE_LABEL_PREFIX),
-    );
+    return selectorKeys(parseSelector(selector)).some((k) => k.startsWith(NAMESPACE_LABEL_PREFIX));
   } catch {
     return false;
   }

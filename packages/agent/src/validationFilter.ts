@@ -23,13 +23,22 @@
  *    positive or negative (LabelIndex, three-valued), and a policy of that namespace
  *    whose own selector reads namespace labels isolates its whole namespace instead
  *    (it cannot be known which of its pods it selects).
+ *  - An unreadable CLUSTER POLICY becomes an Admin-tier policy at priority 0 that
+ *    selects every endpoint and denies both directions (denyAllClusterPolicy, shared
+ *    with palisadectl). A readable cluster policy whose selectors read namespace labels
+ *    is rewritten while some namespace is unreadable (containClusterPolicy): a Deny
+ *    matches on unknown, an Accept only on true, an unknown Pass denies. That rewrite
+ *    depends on the whole set of unreadable namespaces, so every such policy is
+ *    re-sent whenever a namespace becomes unreadable or readable again.
  *  - Each invalid key is logged (warn), counted (onInvalid), and listed in
  *    invalidKeys() until it is deleted or becomes valid again.
  */
 import type { Logger } from '@palisade/common';
 import {
+  denyAllClusterPolicy,
   isolatingPolicy,
   parseKey,
+  type ClusterPolicy,
   type Endpoint,
   type Namespace,
   type ParsedKey,
@@ -37,6 +46,11 @@ import {
 } from '@palisade/model';
 import type { SyncUpdate } from '@palisade/datastore';
 import type { CalcInput } from './calc/index.js';
+import {
+  clusterPolicyReadsNamespaceLabels,
+  companionName,
+  containClusterPolicy,
+} from './clusterPolicyContainment.js';
 import {
   QUARANTINE_LABEL,
   decode,
@@ -49,7 +63,7 @@ import {
 export { decode } from './storedValues.js';
 export { isolatingPolicy } from '@palisade/model';
 
-export type ConsumedKind = 'policy' | 'endpoint' | 'namespace';
+export type ConsumedKind = 'policy' | 'clusterPolicy' | 'endpoint' | 'namespace';
 
 /** Where the last good value of each local endpoint survives an agent restart. */
 export interface LastGoodStore {
@@ -80,6 +94,10 @@ export class ValidationFilter {
   private readonly unreadableNs = new Set<string>();
   /** Readable policies whose own selector reads namespace labels, by key. */
   private readonly nsLabelPolicies = new Map<string, { parsed: PolicyKey; value: Policy }>();
+  /** Readable cluster policies with a selector that reads namespace labels, by name. */
+  private readonly nsLabelClusterPolicies = new Map<string, ClusterPolicy>();
+  /** Cluster policies whose companion the calc graph holds, by name. */
+  private readonly companions = new Set<string>();
 
   constructor(private readonly opts: ValidationFilterOptions) {
     for (const [key, value] of opts.lastGood?.load() ?? []) {
@@ -120,6 +138,8 @@ export class ValidationFilter {
     switch (parsed.kind) {
       case 'policy':
         return [this.policyInput(key, parsed, value as Policy | null)];
+      case 'clusterPolicy':
+        return this.clusterPolicyInputs(parsed.name, value as ClusterPolicy | null);
       case 'namespace':
         return this.namespaceInputs(parsed.name, value as Namespace | null, false);
       case 'endpoint': {
@@ -141,6 +161,13 @@ export class ValidationFilter {
             isolatingPolicy(parsed.namespace, parsed.name, this.invalid.get(key) ?? ''),
           ),
         ];
+      case 'clusterPolicy':
+        this.nsLabelClusterPolicies.delete(parsed.name);
+        return this.clusterInputs(
+          parsed.name,
+          denyAllClusterPolicy(parsed.name, this.invalid.get(key) ?? ''),
+          null,
+        );
       case 'namespace':
         return this.namespaceInputs(parsed.name, null, true);
       case 'endpoint': {
@@ -170,6 +197,31 @@ export class ValidationFilter {
     return policyRef(parsed, value);
   }
 
+  /** A readable cluster policy (or its deletion), contained for unknown namespace labels. */
+  private clusterPolicyInputs(name: string, value: ClusterPolicy | null): CalcInput[] {
+    if (value !== null && clusterPolicyReadsNamespaceLabels(value))
+      this.nsLabelClusterPolicies.set(name, value);
+    else this.nsLabelClusterPolicies.delete(name);
+    if (value === null) return this.clusterInputs(name, null, null);
+    const { policy, companion } = containClusterPolicy(value, this.unreadableNs);
+    return this.clusterInputs(name, policy, companion);
+  }
+
+  /** The policy, and its companion when there is one now or was one before. */
+  private clusterInputs(
+    name: string,
+    value: ClusterPolicy | null,
+    companion: ClusterPolicy | null,
+  ): CalcInput[] {
+    const out: CalcInput[] = [{ kind: 'clusterPolicy', name, value }];
+    const had = this.companions.has(name);
+    if (companion !== null) this.companions.add(name);
+    else this.companions.delete(name);
+    if (companion !== null || had)
+      out.push({ kind: 'clusterPolicy', name: companionName(name), value: companion });
+    return out;
+  }
+
   private namespaceInputs(name: string, value: Namespace | null, unreadable: boolean): CalcInput[] {
     const changed = unreadable !== this.unreadableNs.has(name);
     if (unreadable) this.unreadableNs.add(name);
@@ -179,9 +231,11 @@ export class ValidationFilter {
         ? { kind: 'namespace', name, value: null, unreadable: true }
         : { kind: 'namespace', name, value },
     ];
-    if (changed)
-      for (const [key, { parsed, value: policy }] of [...this.nsLabelPolicies])
-        if (parsed.namespace === name) out.push(this.policyInput(key, parsed, policy));
+    if (!changed) return out;
+    for (const [key, { parsed, value: policy }] of [...this.nsLabelPolicies])
+      if (parsed.namespace === name) out.push(this.policyInput(key, parsed, policy));
+    for (const [cpName, cp] of [...this.nsLabelClusterPolicies])
+      out.push(...this.clusterPolicyInputs(cpName, cp));
     return out;
   }
 
@@ -237,7 +291,12 @@ export class ValidationFilter {
 }
 
 function isConsumed(k: ParsedKey): k is Consumed {
-  return k.kind === 'policy' || k.kind === 'endpoint' || k.kind === 'namespace';
+  return (
+    k.kind === 'policy' ||
+    k.kind === 'clusterPolicy' ||
+    k.kind === 'endpoint' ||
+    k.kind === 'namespace'
+  );
 }
 
 function policyRef(parsed: PolicyKey, value: Policy | null): CalcInput {

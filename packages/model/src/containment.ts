@@ -9,14 +9,21 @@
  *    every endpoint of N, isolating both directions and allowing nothing. A
  *    namespaced policy only ever selects pods of its own namespace (policySubject),
  *    so this isolates at least what the real one could have selected.
+ *  - A CLUSTER policy is invalid on the same terms. Nothing of an invalid one can be
+ *    trusted (not its tier, subject or priority) and a cluster policy may select any
+ *    pod, so it is enforced as an Admin-tier policy at priority 0 that selects every
+ *    endpoint and denies both directions: only a first-evaluated deny-all cannot be
+ *    wider than what the real value might say.
  */
 import { errorMessage } from './errors.js';
 import { API_VERSION } from './schema/common.js';
+import type { ClusterPolicy } from './schema/clusterPolicy.js';
 import type { Policy } from './schema/policy.js';
 import { parseSelector } from './selector/parser.js';
+import { ALL_SELECTOR } from './selector/types.js';
 
 /** `field: reason` for the first selector of the policy that does not parse, or null. */
-export function policySelectorError(p: Policy): string | null {
+export function policySelectorError(p: Policy | ClusterPolicy): string | null {
   const check = (sel: string, where: string): string | null => {
     try {
       parseSelector(sel);
@@ -25,7 +32,7 @@ export function policySelectorError(p: Policy): string | null {
       return `${where}: ${errorMessage(err)}`;
     }
   };
-  const rules = [
+  const rules: (readonly [{ peers: Policy['spec']['ingress'][number]['peers'] }, string])[] = [
     ...p.spec.ingress.map((r, i) => [r, `spec.ingress.${i}`] as const),
     ...p.spec.egress.map((r, i) => [r, `spec.egress.${i}`] as const),
   ];
@@ -57,6 +64,30 @@ export function isolatingPolicy(
       types: ['Ingress', 'Egress'],
       ingress: [],
       egress: [],
+      error: { field: '(stored value)', message: error },
+    },
+  };
+}
+
+/** The stand-in for a cluster policy that cannot be read: Admin, first, every endpoint, deny both. */
+export function denyAllClusterPolicy(name: string, error: string): ClusterPolicy {
+  const deny = (dir: string) => ({
+    name: `${dir}[invalid]`,
+    action: 'Deny' as const,
+    peers: [],
+    ports: [],
+  });
+  return {
+    apiVersion: API_VERSION,
+    kind: 'ClusterPolicy',
+    metadata: { name },
+    spec: {
+      tier: 'Admin',
+      priority: 0,
+      selector: ALL_SELECTOR,
+      ingress: [deny('ingress')],
+      egress: [deny('egress')],
+      warnings: [],
       error: { field: '(stored value)', message: error },
     },
   };

@@ -61,6 +61,15 @@ export function policyOutboundChain(namespace: string, name: string): string {
   return `pal-po-${stableHash(`${namespace}/${name}`, MAX_CHAIN_NAME - 7)}`;
 }
 
+/** Per-cluster-policy (ClusterNetworkPolicy) ingress chain; cluster-scoped, so by name only. */
+export function clusterPolicyInboundChain(name: string): string {
+  return `pal-ci-${stableHash(`cluster/${name}`, MAX_CHAIN_NAME - 7)}`;
+}
+/** Per-cluster-policy egress chain. */
+export function clusterPolicyOutboundChain(name: string): string {
+  return `pal-co-${stableHash(`cluster/${name}`, MAX_CHAIN_NAME - 7)}`;
+}
+
 /**
  * Dispatch tree chains (see docs/dataplane.md): one per address prefix that branches,
  * named by the prefix alone so that a new pod only rewrites the chains on its path.

@@ -10,8 +10,8 @@
  * It also tells the listener which local endpoints may have a different policy list:
  * those matched by a policy that appeared, changed or went away.
  */
-import type { Policy } from '@palisade/model';
 import type { ObjectRef } from '../messages.js';
+import type { CalcPolicy } from './clusterPolicyInput.js';
 import {
   refKey,
   type IndexedEndpoint,
@@ -22,14 +22,14 @@ import type { ParsedSelector, SelectorCache } from './selectorCache.js';
 
 export interface ActivePolicyListener {
   /** The policy is active with this value; null: inactive or gone. Repeats are harmless. */
-  onActivePolicy(ref: ObjectRef, policy: Policy | null): void;
+  onActivePolicy(ref: ObjectRef, policy: CalcPolicy | null): void;
   /** This local endpoint's policy list may have changed. */
   onEndpointPoliciesChanged(key: string): void;
 }
 
 export interface PolicyRecord {
   readonly ref: ObjectRef;
-  readonly policy: Policy;
+  readonly policy: CalcPolicy;
   readonly selector: string;
   readonly fingerprint: string;
 }
@@ -76,7 +76,7 @@ export class ActivePolicyCalculator implements SelectorConsumer {
     return out;
   }
 
-  setPolicy(ref: ObjectRef, value: Policy | null): void {
+  setPolicy(ref: ObjectRef, value: CalcPolicy | null): void {
     const key = refKey(ref);
     const old = this.policies.get(key);
     const fingerprint = value === null ? '' : JSON.stringify(value.spec);

@@ -11,9 +11,16 @@
  * flush() so they see the final state of a batch. No I/O, no timers, nothing thrown:
  * the only output is the message list.
  */
-import { canonicalIpText, type Endpoint, type Namespace, type Policy } from '@palisade/model';
-import type { CalcMessage, ObjectRef } from '../messages.js';
+import {
+  canonicalIpText,
+  type ClusterPolicy,
+  type Endpoint,
+  type Namespace,
+  type Policy,
+} from '@palisade/model';
+import type { CalcMessage, DirectionSpec, ObjectRef } from '../messages.js';
 import { ActivePolicyCalculator } from './activePolicyCalculator.js';
+import { clusterPolicyAsPolicy, clusterPolicyRef } from './clusterPolicyInput.js';
 import { EventSequencer } from './eventSequencer.js';
 import { IpSetCalculator } from './ipSetCalculator.js';
 import { LabelIndex, refKey, type IndexedEndpoint } from './labelIndex.js';
@@ -24,6 +31,7 @@ import { SelectorCache } from './selectorCache.js';
 
 export type CalcInput =
   | { kind: 'policy'; ref: ObjectRef; value: Policy | null }
+  | { kind: 'clusterPolicy'; name: string; value: ClusterPolicy | null }
   | { kind: 'endpoint'; ref: ObjectRef; value: Endpoint | null }
   /** `unreadable`: the namespace exists but its labels cannot be read (value is null). */
   | { kind: 'namespace'; name: string; value: Namespace | null; unreadable?: boolean };
@@ -57,6 +65,7 @@ export class CalcGraph {
   private readonly rules: PolicyRulesCalculator;
   private readonly active: ActivePolicyCalculator;
   private readonly resolver: PolicyResolver;
+  private readonly selectors = new SelectorCache();
   private readonly local = new Set<string>();
   /** ip → endpoints holding it (two, briefly, while a pod is replaced). */
   private readonly byIp = new Map<string, Set<string>>();
@@ -65,8 +74,7 @@ export class CalcGraph {
 
   constructor(opts: { nodeName: string }) {
     this.nodeName = opts.nodeName;
-    const selectors = new SelectorCache();
-    const { labels, sequencer } = this;
+    const { labels, sequencer, selectors } = this;
     this.ipsets = new IpSetCalculator({ labels, sequencer });
     this.rules = new PolicyRulesCalculator({ ipsets: this.ipsets, sequencer, selectors });
     this.active = new ActivePolicyCalculator({
@@ -90,6 +98,12 @@ export class CalcGraph {
     switch (input.kind) {
       case 'policy':
         this.active.setPolicy(input.ref, input.value);
+        return;
+      case 'clusterPolicy':
+        this.active.setPolicy(
+          clusterPolicyRef(input.name),
+          input.value && clusterPolicyAsPolicy(input.value, this.selectors),
+        );
         return;
       case 'namespace':
         this.labels.setNamespace(
@@ -140,7 +154,12 @@ export class CalcGraph {
 
   policiesFor(ref: ObjectRef): { ingress: ObjectRef[]; egress: ObjectRef[] } | null {
     const resolved = this.resolver.resolve(refKey(ref));
-    return resolved && { ingress: resolved.ingress.policies, egress: resolved.egress.policies };
+    const all = (d: DirectionSpec): ObjectRef[] => [
+      ...(d.admin ?? []),
+      ...d.policies,
+      ...(d.baseline ?? []),
+    ];
+    return resolved && { ingress: all(resolved.ingress), egress: all(resolved.egress) };
   }
 
   private updateEndpoint(ref: ObjectRef, value: Endpoint | null): void {

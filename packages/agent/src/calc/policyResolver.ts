@@ -5,7 +5,9 @@
  * Endpoints are only marked dirty as events arrive and resolved at flush, after the
  * rules of every newly active policy have been scanned, so an EndpointUpdate never
  * names a policy the same flush does not also define. Order is (order, namespace,
- * name), the same total order on every node. The sequencer drops updates that equal
+ * name), the same total order on every node; for cluster policies (one namespace,
+ * order = priority) that is (priority, name) within each tier, so equal priorities are
+ * ordered by name. The sequencer drops updates that equal
  * what was last flushed, so marking too much is only a little wasted work.
  */
 import type { DirectionSpec, EndpointUpdate, ObjectRef } from '../messages.js';
@@ -53,7 +55,16 @@ export class PolicyResolver {
     unique.sort(comparePolicies);
     const direction = (type: 'Ingress' | 'Egress'): DirectionSpec => {
       const applying = unique.filter((p) => p.policy.spec.types.includes(type));
-      return { isolated: applying.length > 0, policies: applying.map((p) => ({ ...p.ref })) };
+      const tier = (t: string | undefined): ObjectRef[] =>
+        applying.filter((p) => p.policy.spec.tier === t).map((p) => ({ ...p.ref }));
+      const policies = tier(undefined);
+      const spec: DirectionSpec = { isolated: policies.length > 0, policies };
+      // Only endpoints that cluster policies select carry tier lists (and pay for them).
+      const admin = tier('Admin');
+      const baseline = tier('Baseline');
+      if (admin.length > 0) spec.admin = admin;
+      if (baseline.length > 0) spec.baseline = baseline;
+      return spec;
     };
     return { ips: [...ep.ips], ingress: direction('Ingress'), egress: direction('Egress') };
   }

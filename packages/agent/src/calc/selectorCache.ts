@@ -7,12 +7,13 @@
  * caller decides how to fail closed.
  */
 import {
+  ALL_SELECTOR,
   parseSelector,
   policySubject,
   printSelector,
-  type Policy,
   type SelectorExpr,
 } from '@palisade/model';
+import type { CalcPolicy } from './clusterPolicyInput.js';
 
 export interface ParsedSelector {
   /** Canonical text. */
@@ -45,9 +46,12 @@ export class SelectorCache {
    * The endpoints a policy applies to: its selector confined to the policy's own
    * namespace (policySubject, shared with palisadectl). An unparsable selector selects
    * every endpoint of the namespace: isolating too much is safe, silently isolating
-   * nothing would widen access.
+   * nothing would widen access. A cluster policy (one with a tier) is not confined; its
+   * unparsable selector selects every endpoint (its rules are then deny-all).
    */
-  policySelector(policy: Policy): ParsedSelector {
+  policySelector(policy: CalcPolicy): ParsedSelector {
+    if (policy.spec.tier !== undefined)
+      return this.parse(policy.spec.selector) ?? (this.parse(ALL_SELECTOR) as ParsedSelector);
     const { text, expr } = policySubject(policy.metadata.namespace, policy.spec.selector);
     return { text, expr };
   }

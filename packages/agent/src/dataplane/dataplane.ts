@@ -207,8 +207,9 @@ export class Dataplane {
     const policyChains = this.policyChainsWanted();
     const dirtyPolicyChains = new Set<string>();
     for (const k of this.dirtyPolicies) {
-      const [namespace = '', name = ''] = k.split('/');
-      for (const d of DIRECTIONS) dirtyPolicyChains.add(policyChain(d, { namespace, name }));
+      const slash = k.indexOf('/');
+      const ref = { namespace: k.slice(0, slash), name: k.slice(slash + 1) };
+      for (const d of DIRECTIONS) dirtyPolicyChains.add(policyChain(d, ref));
     }
     for (const table of tables) {
       const family = table.family;
@@ -220,7 +221,7 @@ export class Dataplane {
         }
       }
       for (const name of table.chainNames()) {
-        if (/^pal-p[io]-/.test(name) && !policyChains.has(name)) table.deleteChain(name);
+        if (/^pal-[pc][io]-/.test(name) && !policyChains.has(name)) table.deleteChain(name);
       }
       for (const k of this.dirtyEndpoints) this.renderEndpoint(table, k, nflogGroup);
     }
@@ -270,8 +271,8 @@ export class Dataplane {
     for (const ep of this.endpoints.values()) {
       for (const direction of DIRECTIONS) {
         const spec = direction === 'ingress' ? ep.ingress : ep.egress;
-        if (!spec.isolated) continue;
-        for (const p of spec.policies) {
+        const refs = [...(spec.admin ?? []), ...(spec.isolated ? spec.policies : [])];
+        for (const p of [...refs, ...(spec.isolated ? [] : (spec.baseline ?? []))]) {
           const name = policyChain(direction, p);
           if (out.has(name)) continue;
           out.set(name, null);

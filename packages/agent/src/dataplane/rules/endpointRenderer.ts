@@ -11,16 +11,35 @@
  * An endpoint chain either DROPs (terminal) or sets the accept mark and returns, so
  * same-node traffic passes the source's egress and then the destination's ingress
  * (which clears the mark first) before the final ACCEPT.
+ *
+ * Tiers (docs/cluster-policy.md): an endpoint that cluster policies select gets an
+ * Admin block before and a Baseline block after the NetworkPolicy part; an endpoint
+ * that none selects keeps exactly the plain chain.
  */
 import {
   CHAINS,
+  clusterPolicyInboundChain,
+  clusterPolicyOutboundChain,
   fromWorkloadChain,
   policyInboundChain,
   policyOutboundChain,
   toWorkloadChain,
 } from '@palisade/model';
-import type { Direction, DirectionSpec } from '../../messages.js';
-import { MARK_ACCEPT, MARK_ALL, formatNflogPrefix, matchMark, setMark } from './marks.js';
+import {
+  isClusterRef,
+  type Direction,
+  type DirectionSpec,
+  type ObjectRef,
+} from '../../messages.js';
+import {
+  MARK_ACCEPT,
+  MARK_ALL,
+  MARK_PASS,
+  formatNflogPrefix,
+  matchMark,
+  matchNoMark,
+  setMark,
+} from './marks.js';
 
 export const FORWARD_HOOK = `-j ${CHAINS.forward}`;
 /** NFLOG rate limit for blocked NEW connections, per endpoint chain. */
@@ -46,6 +65,10 @@ export function endpointChain(
 }
 
 export function policyChain(direction: Direction, p: { namespace: string; name: string }): string {
+  if (isClusterRef(p))
+    return direction === 'ingress'
+      ? clusterPolicyInboundChain(p.name)
+      : clusterPolicyOutboundChain(p.name);
   return direction === 'ingress'
     ? policyInboundChain(p.namespace, p.name)
     : policyOutboundChain(p.namespace, p.name);
@@ -59,10 +82,15 @@ export function renderEndpointChain(opts: {
 }): string[] {
   const { direction, chain, spec } = opts;
   const rules = ['-m conntrack --ctstate INVALID -j DROP'];
+  if (spec.admin) rules.push(...renderTierBlock(direction, spec.admin));
   if (!spec.isolated) {
+    if (spec.baseline) rules.push(...renderTierBlock(direction, spec.baseline));
+    // End of the last tier: the default, allow.
     rules.push(setMark(MARK_ACCEPT, MARK_ALL));
     return rules;
   }
+  // NetworkPolicy tier of an isolated endpoint: its verdict is final, so the Baseline
+  // tier is never reached and not rendered.
   for (const p of spec.policies) {
     rules.push(
       setMark(0, MARK_ALL),
@@ -75,5 +103,24 @@ export function renderEndpointChain(opts: {
     `-m conntrack --ctstate NEW ${NFLOG_LIMIT} -j NFLOG --nflog-group ${opts.nflogGroup} --nflog-prefix "${prefix}"`,
     '-j DROP',
   );
+  return rules;
+}
+
+/**
+ * One cluster-policy tier (Admin or Baseline), Calico style: clear both bits, then
+ * each policy in order, skipped once a Pass rule set the pass bit; an Accept rule sets
+ * the accept bit and the endpoint chain returns at once (final for this direction); a
+ * Deny rule drops inside the policy chain. The explicit end-of-tier action clears the
+ * pass bit and falls through to the next tier.
+ */
+function renderTierBlock(direction: Direction, policies: ObjectRef[]): string[] {
+  const rules = [setMark(0, MARK_ALL)];
+  for (const p of policies) {
+    rules.push(
+      `${matchNoMark(MARK_PASS)} -j ${policyChain(direction, p)}`,
+      `${matchMark(MARK_ACCEPT)} -j RETURN`,
+    );
+  }
+  rules.push(setMark(0, MARK_PASS));
   return rules;
 }

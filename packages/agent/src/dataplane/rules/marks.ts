@@ -10,7 +10,10 @@ import type { Direction } from '../../messages.js';
 
 /** Set when the policy chain of the current direction allowed the packet. */
 export const MARK_ACCEPT = 0x10000;
-/** Set by a Pass rule: this policy gives no verdict, later policies still decide. */
+/**
+ * Set by a Pass rule: this policy gives no verdict, later policies still decide. In a
+ * cluster-policy tier it skips the rest of the tier (docs/cluster-policy.md).
+ */
 export const MARK_PASS = 0x20000;
 export const MARK_ALL = MARK_ACCEPT | MARK_PASS;
 /**
@@ -26,6 +29,11 @@ export function hex(n: number): string {
 /** `-m mark --mark B/B` */
 export function matchMark(bit: number): string {
   return `-m mark --mark ${hex(bit)}/${hex(bit)}`;
+}
+
+/** `-m mark --mark 0x0/B`: the bit is clear. */
+export function matchNoMark(bit: number): string {
+  return `-m mark --mark 0x0/${hex(bit)}`;
 }
 
 /** `-j MARK --set-xmark value/mask` */
