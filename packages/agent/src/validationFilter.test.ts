@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '@palisade/common';
 import {
   agentKey,
+  clusterPolicyKey,
   endpointKey,
   LEADER_KEY,
   namespaceKey,
@@ -276,5 +277,60 @@ describe('ValidationFilter', () => {
         { kind: 'policy', value: { spec: { selector: "ns:env != 'prod'" } } },
       ]);
     });
+  });
+});
+
+describe('ValidationFilter: cluster policies', () => {
+  const cnp = (name: string, tweak: (s: Record<string, unknown>) => void = () => {}) => {
+    const spec: Record<string, unknown> = {
+      tier: 'Baseline',
+      priority: 7,
+      selector: "app == 'web'",
+      ingress: [{ name: 'r', action: 'Deny' }],
+    };
+    tweak(spec);
+    return { apiVersion: 'palisade.io/v1', kind: 'ClusterPolicy', metadata: { name }, spec };
+  };
+
+  it('passes a valid cluster policy through, and its delete', () => {
+    const { filter, invalid } = setup();
+    const out = filter.filter([put(clusterPolicyKey('c1'), cnp('c1')), del(clusterPolicyKey('c2'))]);
+    expect(out[0]).toMatchObject({
+      kind: 'clusterPolicy',
+      name: 'c1',
+      value: { spec: { tier: 'Baseline', priority: 7, ingress: [{ peers: [], ports: [] }] } },
+    });
+    expect(out[1]).toEqual({ kind: 'clusterPolicy', name: 'c2', value: null });
+    expect(invalid).toEqual([]);
+  });
+
+  it.each([
+    ['not JSON', '{oops'],
+    ['priority out of range', cnp('bad', (s) => (s.priority = 1001))],
+    ['unknown action', cnp('bad', (s) => (s.ingress = [{ name: 'r', action: 'Allow' }]))],
+    ['unparsable subject', cnp('bad', (s) => (s.selector = 'app ==='))],
+    [
+      'unparsable peer selector',
+      cnp('bad', (s) => (s.egress = [{ name: 'r', action: 'Accept', peers: [{ selector: '((' }] }])),
+    ],
+    ['metadata not matching the key', cnp('other')],
+  ])('an invalid cluster policy (%s) becomes a first Admin deny-all', (_what, value) => {
+    const { filter, invalid } = setup();
+    const key = clusterPolicyKey('bad');
+    const [input] = filter.filter([put(key, value)]);
+    expect(input).toMatchObject({
+      kind: 'clusterPolicy',
+      name: 'bad',
+      value: {
+        spec: {
+          tier: 'Admin',
+          priority: 0,
+          selector: 'all()',
+          ingress: [{ action: 'Deny', peers: [], ports: [] }],
+          egress: [{ action: 'Deny', peers: [], ports: [] }],
+        },
+      },
+    });
+    expect(invalid).toEqual([key]);
   });
 });

@@ -10,6 +10,7 @@ import {
   parseSelector,
   selectorLabels,
   type Endpoint,
+  type ClusterPolicy,
   type Labels,
   type Policy,
 } from '@palisade/model';
@@ -48,7 +49,9 @@ function naiveCheck(world: World, state: ModelState): void {
   const nsLabels = new Map<string, Labels>();
   const endpoints: Endpoint[] = [];
   const policies: Policy[] = [];
+  const cnps: ClusterPolicy[] = [];
   for (const i of inputs) {
+    if (i.kind === 'clusterPolicy' && i.value) cnps.push(i.value);
     if (i.kind === 'namespace' && i.value) nsLabels.set(i.name, i.value.spec.labels);
     if (i.kind === 'endpoint' && i.value) endpoints.push(i.value);
     if (i.kind === 'policy' && i.value) policies.push(i.value);
@@ -67,9 +70,37 @@ function naiveCheck(world: World, state: ModelState): void {
         matchSelector(parseSelector(p.spec.selector), labels(e)),
     ),
   );
+  const cnpSelects = (p: ClusterPolicy, e: Endpoint): boolean => {
+    let expr;
+    try {
+      expr = parseSelector(p.spec.selector);
+    } catch {
+      return true; // unreadable subject: every endpoint
+    }
+    return matchSelector(expr, labels(e));
+  };
+  const activeCnps = cnps.filter((p) => local.some((e) => cnpSelects(p, e)));
   expect(Object.keys(state.policies).sort()).toEqual(
-    active.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort(),
+    [
+      ...active.map((p) => `${p.metadata.namespace}/${p.metadata.name}`),
+      ...activeCnps.map((p) => `/${p.metadata.name}`),
+    ].sort(),
   );
+  for (const e of local) {
+    const ep = state.endpoints[`${e.metadata.namespace}/${e.metadata.name}`];
+    for (const dir of ['ingress', 'egress'] as const) {
+      const tier = (t: string): string[] | undefined => {
+        const names = cnps
+          .filter((p) => p.spec.tier === t && cnpSelects(p, e))
+          .filter((p) => p.spec[dir].length > 0 || !isParsable(p.spec.selector))
+          .sort((a, b) => a.spec.priority - b.spec.priority || (a.metadata.name < b.metadata.name ? -1 : 1))
+          .map((p) => p.metadata.name);
+        return names.length > 0 ? names : undefined;
+      };
+      expect(ep?.[dir].admin?.map((r) => r.name), `${dir} admin`).toEqual(tier('Admin'));
+      expect(ep?.[dir].baseline?.map((r) => r.name), `${dir} baseline`).toEqual(tier('Baseline'));
+    }
+  }
   for (const [key, members] of Object.entries(state.sets)) {
     if (!key.startsWith('s:')) continue;
     const expr = parseSelector(key.slice(2));
@@ -79,6 +110,15 @@ function naiveCheck(world: World, state: ModelState): void {
       ),
     ];
     expect(members, key).toEqual(expected.sort());
+  }
+}
+
+function isParsable(selector: string): boolean {
+  try {
+    parseSelector(selector);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -1,6 +1,8 @@
 /** Small builders for calc-graph tests: objects as the validation filter hands them over. */
 import {
   API_VERSION,
+  type ClusterPolicy,
+  type ClusterRule,
   type Endpoint,
   type Labels,
   type NamedPort,
@@ -102,6 +104,65 @@ export function policyInput(p: Policy): CalcInput {
     value: p,
   };
 }
+export type ClusterPolicyTweak = (p: ClusterPolicy) => void;
+
+/** An Admin-tier cluster policy at priority 10 selecting every endpoint, with no rules. */
+export function makeClusterPolicy(name: string, ...tweaks: ClusterPolicyTweak[]): ClusterPolicy {
+  const p: ClusterPolicy = {
+    apiVersion: API_VERSION,
+    kind: 'ClusterPolicy',
+    metadata: { name },
+    spec: {
+      tier: 'Admin',
+      priority: 10,
+      selector: 'all()',
+      ingress: [],
+      egress: [],
+      warnings: [],
+    },
+  };
+  tweaks.forEach((t) => t(p));
+  return p;
+}
+
+export const cnpTier =
+  (tier: ClusterPolicy['spec']['tier'], priority: number): ClusterPolicyTweak =>
+  (p) => {
+    p.spec.tier = tier;
+    p.spec.priority = priority;
+  };
+export const cnpSelector =
+  (selector: string): ClusterPolicyTweak =>
+  (p) => {
+    p.spec.selector = selector;
+  };
+export const cnpIngress =
+  (...rules: Partial<ClusterRule>[]): ClusterPolicyTweak =>
+  (p) => {
+    p.spec.ingress = rules.map((r, i) => crule(r, `ingress[${i}]`));
+  };
+export const cnpEgress =
+  (...rules: Partial<ClusterRule>[]): ClusterPolicyTweak =>
+  (p) => {
+    p.spec.egress = rules.map((r, i) => crule(r, `egress[${i}]`));
+  };
+export const cnpError: ClusterPolicyTweak = (p) => {
+  p.spec.error = { field: 'spec.ingress[0].from[0].nodes', message: 'unsupported' };
+};
+
+function crule(r: Partial<ClusterRule>, name: string): ClusterRule {
+  return {
+    name: r.name ?? name,
+    action: r.action ?? 'Accept',
+    peers: r.peers ?? [],
+    ports: r.ports ?? [],
+  };
+}
+
+export function cnpInput(p: ClusterPolicy): CalcInput {
+  return { kind: 'clusterPolicy', name: p.metadata.name, value: p };
+}
+
 /** The delete of whatever `input` names. */
 export function deleted(input: CalcInput): CalcInput {
   return { ...input, value: null };

@@ -7,6 +7,7 @@
  */
 import type {
   CalcMessage,
+  DirectionSpec,
   EndpointUpdate,
   IpSetId,
   ObjectRef,
@@ -25,6 +26,12 @@ const PHASE: Record<CalcMessage['type'], number> = {
 };
 
 const setKey = (id: IpSetId): string => `${id.kind}:${id.identity}`;
+/** Every policy a direction jumps to, in all tiers. */
+const refsOf = (spec: DirectionSpec): ObjectRef[] => [
+  ...(spec.admin ?? []),
+  ...spec.policies,
+  ...(spec.baseline ?? []),
+];
 const refKey = (r: ObjectRef): string => `${r.namespace}/${r.name}`;
 
 function setsOf(rules: RuleSpec[] | null): string[] {
@@ -154,7 +161,7 @@ export class DataplaneModel {
         ['inbound', e.ingress],
         ['outbound', e.egress],
       ] as const)
-        for (const r of spec.policies)
+        for (const r of refsOf(spec))
           if (this.policies.get(refKey(r))?.[dir] === null)
             throw new Error(`endpoint ${ek} uses ${refKey(r)} ${dir}, which it lacks`);
     }
@@ -163,7 +170,7 @@ export class DataplaneModel {
   private removePolicy(key: string): void {
     if (!this.policies.has(key)) throw new Error(`remove of unknown policy ${key}`);
     for (const [ek, e] of this.endpoints)
-      if ([...e.ingress.policies, ...e.egress.policies].some((r) => refKey(r) === key))
+      if ([...refsOf(e.ingress), ...refsOf(e.egress)].some((r) => refKey(r) === key))
         throw new Error(`policy ${key} removed while ${ek} uses it`);
     this.policies.delete(key);
   }
@@ -173,7 +180,9 @@ export class DataplaneModel {
     for (const spec of [m.ingress, m.egress]) {
       if (spec.isolated !== spec.policies.length > 0)
         throw new Error(`endpoint ${key}: isolated disagrees with policies`);
-      for (const r of spec.policies)
+      if (spec.admin?.length === 0 || spec.baseline?.length === 0)
+        throw new Error(`endpoint ${key}: empty tier list (must be absent)`);
+      for (const r of refsOf(spec))
         if (!this.policies.has(refKey(r)))
           throw new Error(`endpoint ${key} references missing policy ${refKey(r)}`);
     }

@@ -3,12 +3,20 @@
  * policies, each with a handful of variants (or absent). Variants are chosen to
  * collide: shared IPs, shared selectors, namespaces whose labels flip
  * namespaceSelector matches, endpoints moving between nodes, policies switching
- * types, errors and named ports.
+ * types, errors and named ports. Cluster policies flip tiers, priorities (ties
+ * included), actions and subjects, and share peer selectors with the policies.
  */
 import type { Labels, NamedPort } from '@palisade/model';
 import type { CalcInput } from '../calcGraph.js';
 import {
+  cnpEgress,
+  cnpError,
+  cnpIngress,
+  cnpInput,
+  cnpSelector,
+  cnpTier,
   epInput,
+  makeClusterPolicy,
   makeEndpoint,
   makeNamespace,
   makePolicy,
@@ -105,6 +113,36 @@ const TEMPLATES: Template[] = [
     ),
 ];
 
+const CLUSTER_POLICIES = 3;
+type ClusterTemplate = (name: string) => ReturnType<typeof makeClusterPolicy>;
+const CLUSTER_TEMPLATES: ClusterTemplate[] = [
+  (n) => makeClusterPolicy(n, cnpTier('Admin', 5), cnpIngress({ action: 'Deny' })),
+  (n) =>
+    makeClusterPolicy(
+      n,
+      cnpTier('Baseline', 5),
+      cnpSelector("app == 'web'"),
+      cnpIngress({ action: 'Pass', peers: [{ selector: "app == 'db'" }] }, { action: 'Deny' }),
+      cnpEgress({ peers: [{ selector: "ns:team == 'x'" }], ports: [{ protocol: 'TCP', port: 'http' }] }),
+    ),
+  (n) =>
+    makeClusterPolicy(
+      n,
+      cnpTier('Admin', 1),
+      cnpSelector("ns:env == 'prod'"),
+      cnpEgress({ action: 'Accept', peers: [{ cidr: '10.0.0.0/24', except: [] }] }),
+    ),
+  (n) => makeClusterPolicy(n, cnpTier('Baseline', 0), cnpSelector("app == 'db'"), cnpError, cnpIngress({})),
+  (n) => makeClusterPolicy(n, cnpTier('Admin', 5), cnpSelector('bad ((('), cnpIngress({})),
+];
+
+function clusterPolicyObject(j: number, id: number): UniverseObject {
+  return {
+    id,
+    variant: (v) => cnpInput((CLUSTER_TEMPLATES[(j + v) % CLUSTER_TEMPLATES.length] ?? CLUSTER_TEMPLATES[0]!)(`cnp-${j}`)),
+  };
+}
+
 export interface UniverseObject {
   id: number;
   variant(v: number): CalcInput;
@@ -150,11 +188,12 @@ function policyObject(j: number, id: number): UniverseObject {
   };
 }
 
-/** Namespaces first, then policies, then endpoints: the canonical replay order. */
+/** Namespaces first, then policies and cluster policies, then endpoints: the canonical replay order. */
 export function universe(): UniverseObject[] {
   const out: UniverseObject[] = [];
   NAMESPACES.forEach((_, i) => out.push(nsObject(i)));
   for (let j = 0; j < POLICIES; j++) out.push(policyObject(j, out.length));
+  for (let j = 0; j < CLUSTER_POLICIES; j++) out.push(clusterPolicyObject(j, out.length));
   for (let i = 0; i < ENDPOINTS; i++) out.push(endpointObject(i, out.length));
   return out;
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  clusterPolicyInboundChain,
+  clusterPolicyOutboundChain,
   fromWorkloadChain,
   policyInboundChain,
   policyOutboundChain,
@@ -88,5 +90,83 @@ describe('nflog prefix', () => {
       chain: FW_A,
     });
     expect(parseNflogPrefix('something else')).toBeNull();
+  });
+});
+
+describe('renderEndpointChain with cluster policy tiers', () => {
+  const A1 = clusterPolicyInboundChain('a1');
+  const A2 = clusterPolicyInboundChain('a2');
+  const B1 = clusterPolicyInboundChain('b1');
+  const CLEAR = '-j MARK --set-xmark 0x0/0x30000';
+  const END_OF_TIER = '-j MARK --set-xmark 0x0/0x20000';
+  const RET = '-m mark --mark 0x10000/0x10000 -j RETURN';
+  const jump = (c: string): string => `-m mark --mark 0x0/0x20000 -j ${c}`;
+  const cref = (name: string) => ({ namespace: '', name });
+  const drop = (dir: 'i' | 'e', chain: string): string[] => [
+    `-m conntrack --ctstate NEW -m limit --limit 10/sec --limit-burst 20 -j NFLOG --nflog-group 5 --nflog-prefix "pal|D|${dir}|${chain.slice(7)}"`,
+    '-j DROP',
+  ];
+
+  it.each([
+    {
+      name: 'Admin only, not isolated: Admin block, then the default allow',
+      spec: { isolated: false, policies: [], admin: [cref('a1'), cref('a2')] },
+      want: [
+        '-m conntrack --ctstate INVALID -j DROP',
+        CLEAR,
+        jump(A1),
+        RET,
+        jump(A2),
+        RET,
+        END_OF_TIER,
+        '-j MARK --set-xmark 0x10000/0x30000',
+      ],
+    },
+    {
+      name: 'Admin, NetworkPolicy isolation (Baseline unreachable, not rendered)',
+      spec: { ...isolatedBy('p1'), admin: [cref('a1')], baseline: [cref('b1')] },
+      want: [
+        '-m conntrack --ctstate INVALID -j DROP',
+        CLEAR,
+        jump(A1),
+        RET,
+        END_OF_TIER,
+        CLEAR,
+        `-j ${policyInboundChain('default', 'p1')}`,
+        RET,
+        ...drop('i', TW_A),
+      ],
+    },
+    {
+      name: 'Admin, no NetworkPolicy, Baseline, default allow',
+      spec: { isolated: false, policies: [], admin: [cref('a1')], baseline: [cref('b1')] },
+      want: [
+        '-m conntrack --ctstate INVALID -j DROP',
+        CLEAR,
+        jump(A1),
+        RET,
+        END_OF_TIER,
+        CLEAR,
+        jump(B1),
+        RET,
+        END_OF_TIER,
+        '-j MARK --set-xmark 0x10000/0x30000',
+      ],
+    },
+  ])('$name', ({ spec, want }) => {
+    expect(renderEndpointChain({ direction: 'ingress', chain: TW_A, spec, nflogGroup: 5 })).toEqual(
+      want,
+    );
+  });
+
+  it('egress uses the pal-co- chains', () => {
+    const rules = renderEndpointChain({
+      direction: 'egress',
+      chain: FW_A,
+      spec: { isolated: false, policies: [], baseline: [cref('b1')] },
+      nflogGroup: 5,
+    });
+    expect(rules).toContain(jump(clusterPolicyOutboundChain('b1')));
+    expect(clusterPolicyOutboundChain('b1')).toMatch(/^pal-co-[a-z2-7]{21}$/);
   });
 });
