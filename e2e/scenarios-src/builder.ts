@@ -29,7 +29,7 @@ export interface ExpectSpec {
 
 export interface StepSpec {
   apply?: unknown[];
-  delete?: { namespace: string; name: string }[];
+  delete?: ({ namespace: string; name: string } | { kind: 'ClusterNetworkPolicy'; name: string })[];
   setPodLabels?: { pod: string; labels: Record<string, string> }[];
   setNamespaceLabels?: { namespace: string; labels: Record<string, string> }[];
   recreatePods?: { pod: string; node?: number }[];
