@@ -111,7 +111,12 @@ function relax(e: SelectorExpr): SelectorExpr {
     case 'and':
     case 'or':
       return { op: e.op, terms: e.terms.map(relax) };
-    default:
+    case 'eq':
+    case 'ne':
+    case 'in':
+    case 'notin':
+    case 'has':
+    case 'nothas':
       return e.key.startsWith(NAMESPACE_LABEL_PREFIX) ? { op: 'all' } : e;
   }
 }

@@ -294,7 +294,10 @@ describe('ValidationFilter: cluster policies', () => {
 
   it('passes a valid cluster policy through, and its delete', () => {
     const { filter, invalid } = setup();
-    const out = filter.filter([put(clusterPolicyKey('c1'), cnp('c1')), del(clusterPolicyKey('c2'))]);
+    const out = filter.filter([
+      put(clusterPolicyKey('c1'), cnp('c1')),
+      del(clusterPolicyKey('c2')),
+    ]);
     expect(out[0]).toMatchObject({
       kind: 'clusterPolicy',
       name: 'c1',
@@ -311,7 +314,10 @@ describe('ValidationFilter: cluster policies', () => {
     ['unparsable subject', cnp('bad', (s) => (s.selector = 'app ==='))],
     [
       'unparsable peer selector',
-      cnp('bad', (s) => (s.egress = [{ name: 'r', action: 'Accept', peers: [{ selector: '((' }] }])),
+      cnp(
+        'bad',
+        (s) => (s.egress = [{ name: 'r', action: 'Accept', peers: [{ selector: '((' }] }]),
+      ),
     ],
     ['metadata not matching the key', cnp('other')],
   ])('an invalid cluster policy (%s) becomes a first Admin deny-all', (_what, value) => {
@@ -332,5 +338,59 @@ describe('ValidationFilter: cluster policies', () => {
       },
     });
     expect(invalid).toEqual([key]);
+  });
+});
+
+describe('ValidationFilter: cluster policies and an unreadable namespace', () => {
+  const cnp = {
+    apiVersion: 'palisade.io/v1',
+    kind: 'ClusterPolicy',
+    metadata: { name: 'c' },
+    spec: {
+      tier: 'Admin',
+      priority: 1,
+      selector: "ns:env == 'prod'",
+      ingress: [{ name: 'r', action: 'Deny', peers: [{ selector: "ns:team == 'a'" }] }],
+    },
+  };
+
+  it('re-sends the policy, contained, when a namespace becomes unreadable and again when it reads', () => {
+    const { filter } = setup();
+    expect(filter.filter([put(clusterPolicyKey('c'), cnp)])).toHaveLength(1);
+    const broken = filter.filter([put(namespaceKey('dark'), '{')]);
+    expect(broken).toMatchObject([
+      { kind: 'namespace', name: 'dark', unreadable: true },
+      {
+        kind: 'clusterPolicy',
+        name: 'c',
+        value: {
+          spec: {
+            ingress: [{ peers: [{ selector: "ns:team == 'a' || pal:namespace == 'dark'" }] }],
+          },
+        },
+      },
+      {
+        kind: 'clusterPolicy',
+        name: 'c!unknown-labels',
+        value: { spec: { selector: "pal:namespace == 'dark'", ingress: [{ action: 'Deny' }] } },
+      },
+    ]);
+    const fixed = filter.filter([
+      put(namespaceKey('dark'), {
+        apiVersion: 'palisade.io/v1',
+        kind: 'Namespace',
+        metadata: { name: 'dark' },
+        spec: { labels: {} },
+      }),
+    ]);
+    expect(fixed).toMatchObject([
+      { kind: 'namespace', name: 'dark' },
+      {
+        kind: 'clusterPolicy',
+        name: 'c',
+        value: { spec: { ingress: [{ peers: [{ selector: "ns:team == 'a'" }] }] } },
+      },
+      { kind: 'clusterPolicy', name: 'c!unknown-labels', value: null },
+    ]);
   });
 });
