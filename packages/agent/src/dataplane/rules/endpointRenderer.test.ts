@@ -8,10 +8,7 @@ import {
   toWorkloadChain,
 } from '@palisade/model';
 import { isolatedBy } from '../../testing/dataplaneBuilders.js';
-import {
-  renderEndpointChain,
-  renderForwardChain,
-} from './endpointRenderer.js';
+import { renderEndpointChain, renderForwardChain } from './endpointRenderer.js';
 import { formatNflogPrefix, parseNflogPrefix } from './marks.js';
 
 const TW_A = toWorkloadChain('default', 'a');
@@ -158,6 +155,32 @@ describe('renderEndpointChain with cluster policy tiers', () => {
       want,
     );
   });
+
+  it.each([
+    {
+      name: 'not isolated',
+      spec: { isolated: false, policies: [] },
+      want: ['-m conntrack --ctstate INVALID -j DROP', '-j MARK --set-xmark 0x10000/0x30000'],
+    },
+    {
+      name: 'isolated',
+      spec: isolatedBy('p1'),
+      want: [
+        '-m conntrack --ctstate INVALID -j DROP',
+        CLEAR,
+        `-j ${policyInboundChain('default', 'p1')}`,
+        RET,
+        ...drop('i', TW_A),
+      ],
+    },
+  ])(
+    'an endpoint that no cluster policy selects keeps the plain chain ($name): no tier rule',
+    ({ spec, want }) => {
+      const rules = renderEndpointChain({ direction: 'ingress', chain: TW_A, spec, nflogGroup: 5 });
+      expect(rules).toEqual(want);
+      expect(rules.filter((r) => r.includes('0x0/0x20000') || /pal-c[io]-/.test(r))).toEqual([]);
+    },
+  );
 
   it('egress uses the pal-co- chains', () => {
     const rules = renderEndpointChain({
