@@ -70,6 +70,45 @@ describe('LabelIndex', () => {
     expect(idx.matchesOf('ns/a').has(sel(text).text)).toBe(expected);
   });
 
+  it.each(['before', 'after'])(
+    'follows has(key) selectors as the key comes and goes (registered %s the endpoints)',
+    (when) => {
+      const texts = ['has(tier)', 'has(ns:env)', 'has(pal:namespace)', "has(tier) || app == 'db'"];
+      const idx = new LabelIndex();
+      const r = recorder();
+      const register = (): void => texts.forEach((t) => idx.addSelector(sel(t), r));
+      const state = (): string[] =>
+        texts.map(
+          (t) =>
+            `${t}: ${[...idx.matching(sel(t).text)]
+              .map((e) => e.ref.name)
+              .sort()
+              .join(',')}`,
+        );
+      if (when === 'before') register();
+      idx.setNamespace('ns', { env: 'prod' });
+      idx.setEndpoint(ref('a'), makeEndpoint('ns', 'a', { labels: { app: 'web', tier: 'x' } }));
+      idx.setEndpoint(ref('b', 'other'), makeEndpoint('other', 'b', { labels: { app: 'db' } }));
+      if (when === 'after') register();
+      expect(state()).toEqual([
+        'has(tier): a',
+        'has(ns:env): a',
+        'has(pal:namespace): a,b',
+        "has(tier) || app == 'db': a,b",
+      ]);
+      idx.setEndpoint(ref('a'), makeEndpoint('ns', 'a', { labels: { app: 'web' } }));
+      idx.setEndpoint(ref('b', 'other'), makeEndpoint('other', 'b', { labels: { tier: '' } }));
+      idx.setNamespace('ns', { team: 'x' });
+      idx.setNamespace('other', { env: '' });
+      expect(state()).toEqual([
+        'has(tier): b',
+        'has(ns:env): b',
+        'has(pal:namespace): a,b',
+        "has(tier) || app == 'db': b",
+      ]);
+    },
+  );
+
   it("re-evaluates a namespace's endpoints when its labels change, and only those", () => {
     const idx = new LabelIndex();
     idx.setEndpoint(ref('a'), makeEndpoint('ns', 'a'));
@@ -111,6 +150,7 @@ describe('LabelIndex', () => {
       "ns:env != 'prod'",
       "ns:env not in {'prod'}",
       '!has(ns:env)',
+      'has(ns:env)',
       "app == 'b' || ns:env != 'prod'",
       "app == 'b'",
       "pal:namespace == 'other' && app == 'b'",

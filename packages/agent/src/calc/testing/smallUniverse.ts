@@ -3,7 +3,8 @@
  * policies, each with a handful of variants (or absent). Variants are chosen to
  * collide: shared IPs, shared selectors, namespaces whose labels flip
  * namespaceSelector matches, endpoints moving between nodes, policies switching
- * types, errors and named ports.
+ * types, errors and named ports. `has()` peers index on a label key alone, so the
+ * `tier` label and the namespaces' `env` come and go between variants.
  */
 import type { Labels, NamedPort } from '@palisade/model';
 import type { CalcInput } from '../calcGraph.js';
@@ -55,7 +56,7 @@ const TEMPLATES: Template[] = [
       'p',
       withSelector(`pal:namespace == '${ns}' && app == 'web'`),
       withIngress({
-        peers: [{ selector: `pal:namespace == '${ns}' && app == 'db'` }],
+        peers: [{ selector: `pal:namespace == '${ns}' && app == 'db'` }, { selector: 'has(tier)' }],
         ports: [{ protocol: 'TCP', port: 80 }],
       }),
     ),
@@ -66,7 +67,7 @@ const TEMPLATES: Template[] = [
       withSelector(`app == 'db' && pal:namespace == '${ns}'`),
       withTypes('Ingress', 'Egress'),
       withIngress({
-        peers: [{ selector: "ns:team == 'x'" }],
+        peers: [{ selector: "ns:team == 'x'" }, { selector: 'has(ns:env) && !has(tier)' }],
         ports: [{ protocol: 'TCP', port: 'http' }],
       }),
       withEgress({
@@ -130,7 +131,10 @@ function endpointObject(i: number, id: number): UniverseObject {
         makeEndpoint(ns, `pod-${i}`, {
           node: k % 2 === 0 ? LOCAL_NODE : 'node-2',
           ips,
-          labels: { app: APPS[(i * 7 + v) % APPS.length] ?? 'web' },
+          labels: {
+            app: APPS[(i * 7 + v) % APPS.length] ?? 'web',
+            ...((i + 2 * v) % 3 === 0 ? { tier: 'a' } : {}),
+          },
           ports: PORTS[k % PORTS.length] ?? [],
         }),
       );
