@@ -54,6 +54,32 @@ describe('LabelIndex', () => {
     expect([...idx.matching("app == 'web'")].map((e) => e.ref.name)).toEqual(['b']);
   });
 
+  it.each<[string, Parameters<typeof makeEndpoint>[2], string[]]>([
+    ['the same spec again, labels in another order', { labels: { tier: 'a', app: 'web' } }, []],
+    ['another IP', { labels: { app: 'web', tier: 'a' }, ips: ['10.0.0.2'] }, ["~app == 'web' a"]],
+    ['another node', { labels: { app: 'web', tier: 'a' }, node: 'n2' }, ["~app == 'web' a"]],
+    [
+      'another port',
+      { labels: { app: 'web', tier: 'a' }, ports: [{ name: 'h', protocol: 'TCP', port: 81 }] },
+      ["~app == 'web' a"],
+    ],
+    ['a label value', { labels: { app: 'web', tier: 'b' } }, []],
+    ['a label gone', { labels: { tier: 'a' } }, ["-app == 'web' a"]],
+    ['a label more', { labels: { app: 'web', tier: 'a', x: '' } }, []],
+  ])('re-sent endpoint, %s', (_name, spec, events) => {
+    const idx = new LabelIndex();
+    const base = {
+      labels: { app: 'web', tier: 'a' },
+      ports: [{ name: 'h', protocol: 'TCP' as const, port: 80 }],
+    };
+    idx.setEndpoint(ref('a'), makeEndpoint('ns', 'a', base));
+    const r = recorder();
+    idx.addSelector(sel("app == 'web'"), r);
+    r.events.length = 0;
+    idx.setEndpoint(ref('a'), makeEndpoint('ns', 'a', { ports: base.ports, ...spec }));
+    expect(r.events).toEqual(events);
+  });
+
   it.each([
     ['namespace label', "ns:team == 'x'", { team: 'x' }, true],
     ['namespace label absent', "ns:team == 'x'", { team: 'y' }, false],
