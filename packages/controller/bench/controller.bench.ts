@@ -79,6 +79,19 @@ function peakRssMb(pid: number | undefined): number {
   }
 }
 
+/** Mean key + value bytes per kind of key, as etcd stores (and a watch delivers) them. */
+function bytesPerKey(items: { key: string; value: string | null }[]): Record<string, { keys: number; meanBytes: number }> {
+  const sums = new Map<string, { keys: number; bytes: number }>();
+  for (const { key, value } of items) {
+    const kind = key.split('/')[3] ?? '?';
+    const s = sums.get(kind) ?? { keys: 0, bytes: 0 };
+    s.keys++;
+    s.bytes += Buffer.byteLength(key) + Buffer.byteLength(value ?? '');
+    sums.set(kind, s);
+  }
+  return Object.fromEntries([...sums].map(([kind, s]) => [kind, { keys: s.keys, meanBytes: Math.round(s.bytes / s.keys) }]));
+}
+
 async function baselineWrites(endpoints: string[], count: number): Promise<number> {
   const etcd = await startEtcd();
   const client = EtcdClient.connect({ endpoints: etcd.endpoints });
@@ -130,6 +143,7 @@ async function main(): Promise<void> {
     const writes = await ctl.metric('palisade_controller_etcd_writes_total');
     const { items, revision } = await store.listRaw('/palisade/v1/');
     const keys = items.filter((i) => !i.key.includes('/controller/')).length;
+    const stored = bytesPerKey(items);
     log(`initial sync: ${initialSyncMs} ms, ${writes} writes, ${keys}/${expectedKeys} keys, etcd revision +${Number(revision) - revBefore}`);
 
     log(`${UPDATES} single-policy updates`);
@@ -163,6 +177,7 @@ async function main(): Promise<void> {
       initialSyncMs,
       etcdWrites: writes,
       keysInEtcd: keys,
+      bytesPerKey: stored,
       peakRssMb: rssMb,
       updates: UPDATES,
       updateP50Ms,
