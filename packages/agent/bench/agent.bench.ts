@@ -1,6 +1,7 @@
 /**
  * `pnpm bench agent`: the node agent at cluster scale (10,000 endpoints of which 100
- * local, 1,000 policies, 500 namespaces), into throwaway network namespaces.
+ * local, 1,000 policies, 500 namespaces; `--endpoints N --policies N --namespaces N`
+ * choose another size), into throwaway network namespaces.
  *
  *  (a) calc: time from the first full state to its messages
  *  (b) apply: Dataplane.apply() of those messages into a fresh netns
@@ -13,8 +14,9 @@
  *  (f) peak RSS
  * Human lines go to stderr; the last stdout line is one JSON object.
  */
+import { loadavg } from 'node:os';
 import { API_VERSION, type Endpoint, type Policy } from '@palisade/model';
-import { silentLogger } from '@palisade/common';
+import { errorMessage, parseSizeFlags, silentLogger, type BenchSize } from '@palisade/common';
 import { CalcGraph, type CalcInput } from '../src/calc/index.js';
 import { syntheticCluster } from '../src/calc/testing/synthetic.js';
 import { Dataplane, realExec, type Exec } from '../src/dataplane/index.js';
@@ -22,6 +24,7 @@ import { createNetns, deleteNetns, uniqueNetnsName } from '../src/testing/netns.
 
 const NODE = 'bench-node';
 const SELECTORS = 100;
+const LOCAL_ENDPOINTS = 100;
 const say = (s: string): boolean => process.stderr.write(`${s}\n`);
 const ms = (t0: number): number => Math.round((performance.now() - t0) * 100) / 100;
 
@@ -79,11 +82,36 @@ function benchPolicies(inputs: CalcInput[]): CalcInput[] {
   });
 }
 
-function newPod(): Endpoint {
+/** The cluster size from the command line (size flags); exits with usage on a bad flag. */
+function benchSize(): BenchSize {
+  try {
+    return parseSizeFlags(process.argv.slice(2), {
+      defaults: { endpoints: 10_000, policies: 1_000, namespaces: 500 },
+      min: { endpoints: LOCAL_ENDPOINTS, policies: SELECTORS },
+    });
+  } catch (err) {
+    process.stderr.write(`bench agent: ${errorMessage(err)}\n`);
+    process.exit(2);
+  }
+}
+
+/** Heap and RSS right now, MiB (the synthetic inputs still included). */
+function memoryNowMb(): { heapUsedMb: number; rssMb: number } {
+  const m = process.memoryUsage();
+  return { heapUsedMb: Math.round(m.heapUsed / 2 ** 20), rssMb: Math.round(m.rss / 2 ** 20) };
+}
+
+/** User + system CPU of this process since `from`, ms. */
+function cpuMs(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return Math.round((d.user + d.system) / 1000);
+}
+
+function newPod(namespaces: number): Endpoint {
   return {
     apiVersion: API_VERSION,
     kind: 'Endpoint',
-    metadata: { namespace: 'ns-499', name: 'bench-new-pod' },
+    metadata: { namespace: `ns-${namespaces - 1}`, name: 'bench-new-pod' },
     spec: {
       node: 'node-7',
       ips: ['10.250.0.1'],
@@ -105,25 +133,33 @@ async function replay(ns: string, writes: Recorded[]): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  const size = benchSize();
   const nsA = uniqueNetnsName('bench-a');
   const nsB = uniqueNetnsName('bench-b');
   try {
     const base = syntheticCluster({
-      endpoints: 10_000,
-      localEndpoints: 100,
-      policies: 1_000 - SELECTORS,
-      namespaces: 500,
+      endpoints: size.endpoints,
+      localEndpoints: LOCAL_ENDPOINTS,
+      policies: size.policies - SELECTORS,
+      namespaces: size.namespaces,
       nodeName: NODE,
     });
     const inputs = [...base, ...benchPolicies(base)];
+    say(
+      `cluster: ${JSON.stringify(size)}, ${LOCAL_ENDPOINTS} endpoints local; ${JSON.stringify(memoryNowMb())} with the inputs built`,
+    );
 
     let t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const calc = new CalcGraph({ nodeName: NODE });
     for (const i of inputs) calc.onUpdate(i);
     const first = calc.flush();
     const calcMs = ms(t0);
+    // CPU time as well as wall time: on a shared machine the wall time mostly measures the load.
+    const calcCpuMs = cpuMs(cpu0);
+    const afterCalc = memoryNowMb();
     say(
-      `(a) calc to first full state: ${calcMs} ms (${first.length} messages, ${JSON.stringify(calc.stats())})`,
+      `(a) calc to first full state: ${calcMs} ms, ${calcCpuMs} ms CPU (${first.length} messages, ${JSON.stringify(calc.stats())})`,
     );
 
     await createNetns(nsA);
@@ -153,8 +189,8 @@ async function main(): Promise<void> {
     t0 = performance.now();
     calc.onUpdate({
       kind: 'endpoint',
-      ref: { namespace: 'ns-499', name: 'bench-new-pod' },
-      value: newPod(),
+      ref: { namespace: `ns-${size.namespaces - 1}`, name: 'bench-new-pod' },
+      value: newPod(size.namespaces),
     });
     const podMsgs = calc.flush();
     const podCalcMs = ms(t0);
@@ -199,8 +235,10 @@ async function main(): Promise<void> {
     say(`(f) peak RSS: ${peakRssMb} MiB`);
     const result = {
       bench: 'agent',
-      scale: { endpoints: 10_000, localEndpoints: 100, policies: 1_000, namespaces: 500 },
+      scale: { ...size, localEndpoints: LOCAL_ENDPOINTS },
       calcMs,
+      calcCpuMs,
+      afterCalc,
       applyMs,
       baselineMs,
       applyToBaselineRatio: ratio,
@@ -222,6 +260,7 @@ async function main(): Promise<void> {
         chains: chainsTouched,
       },
       peakRssMb,
+      loadavg: loadavg().map((l) => Math.round(l * 100) / 100),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

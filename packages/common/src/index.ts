@@ -5,3 +5,4 @@ export * from './httpServer.js';
 export * from './argv.js';
 export * from './duration.js';
 export * from './daemonOptions.js';
+export * from './sizeFlags.js';

@@ -2,7 +2,7 @@
  * Controller benchmark (run: tsx --conditions=palisade-source packages/controller/bench/controller.bench.ts).
  *
  * 1. Initial sync: 100 namespaces, 10,000 pods and 1,000 policies in the test API
- *    server; a controller process lists them and writes the model to an empty etcd.
+ *    server (`--namespaces N --endpoints N --policies N` choose another size); a controller process lists them and writes the model to an empty etcd.
  *    Reports wall time (controller start → first full reconcile done), etcd writes and
  *    the controller's peak RSS. Baseline in the same run: the same values written
  *    straight to etcd with the same client and concurrency.
@@ -11,6 +11,8 @@
  * Prints progress to stderr and one final JSON line to stdout.
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { errorMessage, parseSizeFlags, type BenchSize } from '@palisade/common';
 import { EtcdClient } from '@palisade/datastore';
 import { startEtcd } from '@palisade/datastore/testing';
 import { startKubeApi } from '@palisade/kube-api';
@@ -22,9 +24,20 @@ import { makeNamespace, makeNetworkPolicy, makePod, podIPs, podLabels, onNode } 
 import { translateNetworkPolicy } from '../src/translate/index.js';
 import type { KNetworkPolicy } from '../src/translate/index.js';
 
-const NAMESPACES = 100;
-const PODS = 10_000;
-const POLICIES = 1_000;
+/** The cluster size from the command line (size flags); exits with usage on a bad flag. */
+function benchSize(): BenchSize {
+  try {
+    return parseSizeFlags(process.argv.slice(2), { defaults: { endpoints: 10_000, policies: 1_000, namespaces: 100 } });
+  } catch (err) {
+    process.stderr.write(`[bench] controller: ${errorMessage(err)}\n`);
+    process.exit(2);
+  }
+}
+
+const SIZE = benchSize();
+const NAMESPACES = SIZE.namespaces;
+const PODS = SIZE.endpoints;
+const POLICIES = SIZE.policies;
 const UPDATES = 200;
 const NODES = 50;
 const TARGETS = { initialSyncMs: 15_000, updateP99Ms: 50 };
@@ -64,6 +77,19 @@ function peakRssMb(pid: number | undefined): number {
   } catch {
     return NaN;
   }
+}
+
+/** Mean key + value bytes per kind of key, as etcd stores (and a watch delivers) them. */
+function bytesPerKey(items: { key: string; value: string | null }[]): Record<string, { keys: number; meanBytes: number }> {
+  const sums = new Map<string, { keys: number; bytes: number }>();
+  for (const { key, value } of items) {
+    const kind = key.split('/')[3] ?? '?';
+    const s = sums.get(kind) ?? { keys: 0, bytes: 0 };
+    s.keys++;
+    s.bytes += Buffer.byteLength(key) + Buffer.byteLength(value ?? '');
+    sums.set(kind, s);
+  }
+  return Object.fromEntries([...sums].map(([kind, s]) => [kind, { keys: s.keys, meanBytes: Math.round(s.bytes / s.keys) }]));
 }
 
 async function baselineWrites(endpoints: string[], count: number): Promise<number> {
@@ -117,6 +143,7 @@ async function main(): Promise<void> {
     const writes = await ctl.metric('palisade_controller_etcd_writes_total');
     const { items, revision } = await store.listRaw('/palisade/v1/');
     const keys = items.filter((i) => !i.key.includes('/controller/')).length;
+    const stored = bytesPerKey(items);
     log(`initial sync: ${initialSyncMs} ms, ${writes} writes, ${keys}/${expectedKeys} keys, etcd revision +${Number(revision) - revBefore}`);
 
     log(`${UPDATES} single-policy updates`);
@@ -150,6 +177,7 @@ async function main(): Promise<void> {
       initialSyncMs,
       etcdWrites: writes,
       keysInEtcd: keys,
+      bytesPerKey: stored,
       peakRssMb: rssMb,
       updates: UPDATES,
       updateP50Ms,
@@ -157,6 +185,7 @@ async function main(): Promise<void> {
       baselineEtcdWritesMs: baselineMs,
       initialSyncVsBaseline: Math.round((initialSyncMs / baselineMs) * 100) / 100,
       targets: TARGETS,
+      loadavg: loadavg().map((l) => Math.round(l * 100) / 100),
       pass: initialSyncMs < TARGETS.initialSyncMs && updateP99Ms < TARGETS.updateP99Ms && keys === expectedKeys,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);

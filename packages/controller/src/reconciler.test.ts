@@ -128,6 +128,31 @@ describe('Reconciler', () => {
     expect(JSON.parse(store.data.get(policyKey('ns1', 'a'))!.value)).toEqual(pol('a'));
   });
 
+  it('a later full reconcile sees every key changed since (unchanged keys are not parsed again)', async () => {
+    const store = new MemoryStore();
+    const r = start(store);
+    seed(r);
+    await r.idle();
+    const writes = store.writes.length;
+    const fullReconcile = async (): Promise<void> => {
+      const lists = store.listCalls;
+      r.setLeader(false);
+      r.setLeader(true);
+      await r.idle();
+      expect(store.listCalls).toBeGreaterThan(lists);
+    };
+    await fullReconcile();
+    expect(store.writes.length).toBe(writes);
+    const [nsKey, polKey, epKey] = [namespaceKey('ns1'), policyKey('ns1', 'a'), endpointKey('node-1', 'ns1', 'web-1')];
+    store.external(nsKey, '{"broken": true}');
+    store.external(polKey, JSON.stringify(pol('a', 1)));
+    store.external(epKey, JSON.stringify(JSON.parse(store.data.get(epKey)!.value))); // same value, new revision
+    await fullReconcile();
+    expect(store.writes.slice(writes).map((w) => w.key).sort()).toEqual([nsKey, polKey].sort());
+    expect(JSON.parse(store.data.get(nsKey)!.value)).toEqual(ns1);
+    expect(JSON.parse(store.data.get(polKey)!.value)).toEqual(pol('a'));
+  });
+
   it('re-reads and retries when a compare-and-swap is lost', async () => {
     const store = new MemoryStore();
     const r = start(store);

@@ -67,8 +67,11 @@ export class CalcGraph {
   private readonly resolver: PolicyResolver;
   private readonly selectors = new SelectorCache();
   private readonly local = new Set<string>();
-  /** ip → endpoints holding it (two, briefly, while a pod is replaced). */
-  private readonly byIp = new Map<string, Set<string>>();
+  /**
+   * ip → the endpoint holding it, or the set of them (two, briefly, while a pod is
+   * replaced). One holder is kept as the bare key: a Set per IP was ~100 bytes per pod.
+   */
+  private readonly byIp = new Map<string, string | Set<string>>();
   /** IPs of byIp with two holders or more, kept as they change (no scan per flush). */
   private readonly sharedIps = new Set<string>();
 
@@ -137,7 +140,7 @@ export class CalcGraph {
   ipConflicts(): IpConflict[] {
     const out: IpConflict[] = [];
     for (const ip of this.sharedIps) {
-      const keys = [...(this.byIp.get(ip) ?? [])].sort();
+      const keys = holdersOf(this.byIp.get(ip)).sort();
       const local = keys.filter((k) => this.local.has(k)).length >= 2;
       out.push({ ip, endpoints: keys, local });
     }
@@ -145,7 +148,7 @@ export class CalcGraph {
   }
 
   describeIp(ip: string): { namespace: string; name: string; node: string } | null {
-    for (const key of this.byIp.get(canonicalIpText(ip)) ?? []) {
+    for (const key of holdersOf(this.byIp.get(canonicalIpText(ip)))) {
       const ep = this.labels.get(key);
       if (ep) return { namespace: ep.ref.namespace, name: ep.ref.name, node: ep.node };
     }
@@ -185,17 +188,28 @@ export class CalcGraph {
     // Keyed by canonical text: one address spelt two ways is still one claim.
     for (const ip of canonicalIps(prev)) {
       const holders = this.byIp.get(ip);
-      if (!holders?.delete(key)) continue;
-      if (holders.size < 2) this.sharedIps.delete(ip);
-      if (holders.size === 0) this.byIp.delete(ip);
+      if (holders === key) this.byIp.delete(ip);
+      if (typeof holders !== 'object' || !holders.delete(key)) continue;
+      if (holders.size >= 2) continue;
+      this.sharedIps.delete(ip);
+      const [last] = holders;
+      if (last === undefined) this.byIp.delete(ip);
+      else this.byIp.set(ip, last);
     }
     for (const ip of canonicalIps(cur)) {
-      const holders = this.byIp.get(ip) ?? new Set<string>();
-      holders.add(key);
-      this.byIp.set(ip, holders);
-      if (holders.size >= 2) this.sharedIps.add(ip);
+      const holders = this.byIp.get(ip);
+      if (holders === undefined) this.byIp.set(ip, key);
+      else if (typeof holders === 'object') holders.add(key);
+      else if (holders !== key) {
+        this.byIp.set(ip, new Set([holders, key]));
+        this.sharedIps.add(ip);
+      }
     }
   }
+}
+
+function holdersOf(holders: string | Set<string> | undefined): string[] {
+  return holders === undefined ? [] : typeof holders === 'string' ? [holders] : [...holders];
 }
 
 function canonicalIps(ep: IndexedEndpoint | undefined): string[] {

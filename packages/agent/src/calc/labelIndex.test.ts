@@ -54,6 +54,32 @@ describe('LabelIndex', () => {
     expect([...idx.matching("app == 'web'")].map((e) => e.ref.name)).toEqual(['b']);
   });
 
+  it.each<[string, Parameters<typeof makeEndpoint>[2], string[]]>([
+    ['the same spec again, labels in another order', { labels: { tier: 'a', app: 'web' } }, []],
+    ['another IP', { labels: { app: 'web', tier: 'a' }, ips: ['10.0.0.2'] }, ["~app == 'web' a"]],
+    ['another node', { labels: { app: 'web', tier: 'a' }, node: 'n2' }, ["~app == 'web' a"]],
+    [
+      'another port',
+      { labels: { app: 'web', tier: 'a' }, ports: [{ name: 'h', protocol: 'TCP', port: 81 }] },
+      ["~app == 'web' a"],
+    ],
+    ['a label value', { labels: { app: 'web', tier: 'b' } }, []],
+    ['a label gone', { labels: { tier: 'a' } }, ["-app == 'web' a"]],
+    ['a label more', { labels: { app: 'web', tier: 'a', x: '' } }, []],
+  ])('re-sent endpoint, %s', (_name, spec, events) => {
+    const idx = new LabelIndex();
+    const base = {
+      labels: { app: 'web', tier: 'a' },
+      ports: [{ name: 'h', protocol: 'TCP' as const, port: 80 }],
+    };
+    idx.setEndpoint(ref('a'), makeEndpoint('ns', 'a', base));
+    const r = recorder();
+    idx.addSelector(sel("app == 'web'"), r);
+    r.events.length = 0;
+    idx.setEndpoint(ref('a'), makeEndpoint('ns', 'a', { ports: base.ports, ...spec }));
+    expect(r.events).toEqual(events);
+  });
+
   it.each([
     ['namespace label', "ns:team == 'x'", { team: 'x' }, true],
     ['namespace label absent', "ns:team == 'x'", { team: 'y' }, false],
@@ -69,6 +95,45 @@ describe('LabelIndex', () => {
     expect(r.events.length > 0).toBe(expected);
     expect(idx.matchesOf('ns/a').has(sel(text).text)).toBe(expected);
   });
+
+  it.each(['before', 'after'])(
+    'follows has(key) selectors as the key comes and goes (registered %s the endpoints)',
+    (when) => {
+      const texts = ['has(tier)', 'has(ns:env)', 'has(pal:namespace)', "has(tier) || app == 'db'"];
+      const idx = new LabelIndex();
+      const r = recorder();
+      const register = (): void => texts.forEach((t) => idx.addSelector(sel(t), r));
+      const state = (): string[] =>
+        texts.map(
+          (t) =>
+            `${t}: ${[...idx.matching(sel(t).text)]
+              .map((e) => e.ref.name)
+              .sort()
+              .join(',')}`,
+        );
+      if (when === 'before') register();
+      idx.setNamespace('ns', { env: 'prod' });
+      idx.setEndpoint(ref('a'), makeEndpoint('ns', 'a', { labels: { app: 'web', tier: 'x' } }));
+      idx.setEndpoint(ref('b', 'other'), makeEndpoint('other', 'b', { labels: { app: 'db' } }));
+      if (when === 'after') register();
+      expect(state()).toEqual([
+        'has(tier): a',
+        'has(ns:env): a',
+        'has(pal:namespace): a,b',
+        "has(tier) || app == 'db': a,b",
+      ]);
+      idx.setEndpoint(ref('a'), makeEndpoint('ns', 'a', { labels: { app: 'web' } }));
+      idx.setEndpoint(ref('b', 'other'), makeEndpoint('other', 'b', { labels: { tier: '' } }));
+      idx.setNamespace('ns', { team: 'x' });
+      idx.setNamespace('other', { env: '' });
+      expect(state()).toEqual([
+        'has(tier): b',
+        'has(ns:env): b',
+        'has(pal:namespace): a,b',
+        "has(tier) || app == 'db': b",
+      ]);
+    },
+  );
 
   it("re-evaluates a namespace's endpoints when its labels change, and only those", () => {
     const idx = new LabelIndex();
@@ -111,6 +176,7 @@ describe('LabelIndex', () => {
       "ns:env != 'prod'",
       "ns:env not in {'prod'}",
       '!has(ns:env)',
+      'has(ns:env)',
       "app == 'b' || ns:env != 'prod'",
       "app == 'b'",
       "pal:namespace == 'other' && app == 'b'",

@@ -9,8 +9,8 @@
  * consumers only ever hear about real transitions.
  *
  * Cost: an endpoint change evaluates only the selectors hinted by one of its labels
- * (plus the few with no hint); a new selector evaluates only the endpoints carrying
- * its hint. Namespace-level pairs (`ns:*`, `pal:namespace`) are looked up through the
+ * (a label pair, or for `has(key)` the key alone; plus the few with no hint); a new
+ * selector evaluates only the endpoints carrying its hint. Namespace-level pairs (`ns:*`, `pal:namespace`) are looked up through the
  * namespaces rather than posted per endpoint, so a namespace change touches no index.
  *
  * A namespace whose stored value cannot be read has UNKNOWN labels, not empty ones:
@@ -36,7 +36,7 @@ import {
 import type { ObjectRef } from '../messages.js';
 import { PairIndex } from './pairIndex.js';
 import type { ParsedSelector } from './selectorCache.js';
-import { selectorHint, type LabelPair } from './selectorHints.js';
+import { selectorHint, type LabelHint } from './selectorHints.js';
 
 export interface IndexedEndpoint {
   readonly key: string;
@@ -58,13 +58,11 @@ interface EndpointRecord {
   /** Effective labels, as selectors see them. */
   labels: Labels;
   matches: Set<string>;
-  /** Of the spec: an identical re-send is a no-op. */
-  fingerprint: string;
 }
 
 interface SelectorRecord {
   expr: ParsedSelector['expr'];
-  hint: LabelPair[] | null;
+  hint: LabelHint[] | null;
   consumers: Set<SelectorConsumer>;
   matches: Set<string>;
 }
@@ -78,13 +76,21 @@ export function refKey(ref: ObjectRef): string {
   return `${ref.namespace}/${ref.name}`;
 }
 
-function sameData(a: IndexedEndpoint, b: IndexedEndpoint): boolean {
+type EndpointData = Pick<IndexedEndpoint, 'node' | 'ips' | 'ports'>;
+
+function sameData(a: EndpointData, b: EndpointData): boolean {
   return (
     a.node === b.node &&
     a.ips.length === b.ips.length &&
     a.ips.every((ip, i) => ip === b.ips[i]) &&
     JSON.stringify(a.ports) === JSON.stringify(b.ports)
   );
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && a[k] === b[k]);
 }
 
 export class LabelIndex {
@@ -100,6 +106,8 @@ export class LabelIndex {
   private readonly selectors = new Map<string, SelectorRecord>();
   /** hint pair → selector texts */
   private readonly hinted = new PairIndex<string>();
+  /** hint key (a `has()` hint: any value) → selector texts */
+  private readonly keyHinted = new Map<string, Set<string>>();
   private readonly unhinted = new Set<string>();
 
   get size(): number {
@@ -129,8 +137,9 @@ export class LabelIndex {
       if (old) this.deleteEndpoint(key, old);
       return;
     }
-    const fingerprint = JSON.stringify(value.spec);
-    if (old?.fingerprint === fingerprint) return;
+    // Compared field by field rather than through a stored JSON fingerprint: at 100k
+    // endpoints that string was a third of the index's memory.
+    if (old && sameData(old.ep, value.spec) && sameLabels(old.podLabels, value.spec.labels)) return;
     const ep: IndexedEndpoint = {
       key,
       ref: { namespace: ref.namespace, name: ref.name },
@@ -140,15 +149,14 @@ export class LabelIndex {
     };
     const podLabels = { ...value.spec.labels };
     if (!old) {
-      const rec: EndpointRecord = { ep, podLabels, labels: {}, matches: new Set(), fingerprint };
+      const rec: EndpointRecord = { ep, podLabels, labels: {}, matches: new Set() };
       this.endpoints.set(key, rec);
       this.podPairs.addAll(podLabels, key);
       this.addMember(ref.namespace, key);
       this.reevaluate(rec, ep, true);
       return;
     }
-    old.fingerprint = fingerprint;
-    const labelsChanged = JSON.stringify(old.podLabels) !== JSON.stringify(podLabels);
+    const labelsChanged = !sameLabels(old.podLabels, podLabels);
     if (labelsChanged) {
       this.podPairs.removeAll(old.podLabels, key);
       this.podPairs.addAll(podLabels, key);
@@ -186,8 +194,7 @@ export class LabelIndex {
         matches: new Set(),
       };
       this.selectors.set(sel.text, rec);
-      if (rec.hint === null) this.unhinted.add(sel.text);
-      else for (const [k, v] of rec.hint) this.hinted.add(k, v, sel.text);
+      this.indexHint(sel.text, rec.hint, true);
       this.populate(sel.text, rec);
     }
     if (rec.consumers.has(consumer)) return;
@@ -203,9 +210,28 @@ export class LabelIndex {
     const rec = this.selectors.get(text);
     if (!rec?.consumers.delete(consumer) || rec.consumers.size > 0) return;
     for (const key of rec.matches) this.endpoints.get(key)?.matches.delete(text);
-    if (rec.hint === null) this.unhinted.delete(text);
-    else for (const [k, v] of rec.hint) this.hinted.remove(k, v, text);
+    this.indexHint(text, rec.hint, false);
     this.selectors.delete(text);
+  }
+
+  private indexHint(text: string, hint: LabelHint[] | null, add: boolean): void {
+    if (hint === null) {
+      if (add) this.unhinted.add(text);
+      else this.unhinted.delete(text);
+      return;
+    }
+    for (const [k, v] of hint) {
+      if (v !== null) {
+        if (add) this.hinted.add(k, v, text);
+        else this.hinted.remove(k, v, text);
+        continue;
+      }
+      const texts = this.keyHinted.get(k);
+      if (add) {
+        if (texts) texts.add(text);
+        else this.keyHinted.set(k, new Set([text]));
+      } else if (texts?.delete(text) && texts.size === 0) this.keyHinted.delete(k);
+    }
   }
 
   private addMember(namespace: string, key: string): void {
@@ -214,31 +240,40 @@ export class LabelIndex {
     else this.namespaceMembers.set(namespace, new Set([key]));
   }
 
-  /** Endpoints whose effective labels may hold the pair. */
-  private candidates(hint: LabelPair[]): Set<string> {
+  /** Endpoints whose effective labels may hold one of the hinted labels. */
+  private candidates(hint: LabelHint[]): Set<string> {
     const out = new Set<string>();
     const addAll = (keys: Iterable<string> | undefined): void => {
       for (const key of keys ?? []) out.add(key);
     };
     for (const [k, v] of hint) {
-      addAll(this.podPairs.get(k, v));
-      if (k === NAMESPACE_NAME_LABEL) addAll(this.namespaceMembers.get(v));
-      else if (k.startsWith(NAMESPACE_LABEL_PREFIX))
-        for (const ns of this.namespacePairs.get(k.slice(NAMESPACE_LABEL_PREFIX.length), v) ?? [])
-          addAll(this.namespaceMembers.get(ns));
+      addAll(v === null ? this.podPairs.withKey(k) : this.podPairs.get(k, v));
+      if (k === NAMESPACE_NAME_LABEL) {
+        if (v !== null) addAll(this.namespaceMembers.get(v));
+        else for (const members of this.namespaceMembers.values()) addAll(members);
+      } else if (k.startsWith(NAMESPACE_LABEL_PREFIX)) {
+        const nsKey = k.slice(NAMESPACE_LABEL_PREFIX.length);
+        const namespaces =
+          v === null ? this.namespacePairs.withKey(nsKey) : this.namespacePairs.get(nsKey, v);
+        for (const ns of namespaces ?? []) addAll(this.namespaceMembers.get(ns));
+      }
     }
     return out;
   }
 
   private populate(text: string, rec: SelectorRecord): void {
-    const keys = rec.hint === null ? this.endpoints.keys() : this.candidates(rec.hint);
-    for (const key of keys) {
-      const ep = this.endpoints.get(key);
-      if (ep && this.matches(rec.expr, ep)) {
-        rec.matches.add(key);
-        ep.matches.add(text);
+    const consider = (key: string, ep: EndpointRecord): void => {
+      if (!this.matches(rec.expr, ep)) return;
+      rec.matches.add(key);
+      ep.matches.add(text);
+    };
+    // Unhinted: every endpoint, iterated in place (a lookup per key costs as much again).
+    if (rec.hint === null) for (const [key, ep] of this.endpoints) consider(key, ep);
+    else
+      for (const key of this.candidates(rec.hint)) {
+        const ep = this.endpoints.get(key);
+        if (ep) consider(key, ep);
       }
-    }
   }
 
   /** Two-valued, or three-valued (only `true` matches) in an unreadable namespace. */
@@ -259,7 +294,10 @@ export class LabelIndex {
       if (sel && this.matches(sel.expr, rec)) matches.add(text);
     };
     this.unhinted.forEach(consider);
-    for (const k in labels) this.hinted.get(k, labels[k] as string)?.forEach(consider);
+    for (const k in labels) {
+      this.hinted.get(k, labels[k] as string)?.forEach(consider);
+      this.keyHinted.get(k)?.forEach(consider);
+    }
     return matches;
   }
 

@@ -6,6 +6,11 @@ export class PairIndex<T> {
     return this.byKey.get(key)?.get(value);
   }
 
+  /** Items under any value of `key`; an item under several values comes once per value. */
+  *withKey(key: string): Iterable<T> {
+    for (const items of this.byKey.get(key)?.values() ?? []) yield* items;
+  }
+
   add(key: string, value: string, item: T): void {
     let values = this.byKey.get(key);
     if (!values) this.byKey.set(key, (values = new Map<string, Set<T>>()));

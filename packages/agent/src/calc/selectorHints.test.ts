@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSelector } from '@palisade/model';
 import { selectorHint } from './selectorHints.js';
 
-const p = (k: string, v: string): [string, string] => [k, v];
+const p = (k: string, v: string | null): [string, string | null] => [k, v];
 
 describe('selectorHint', () => {
   it.each([
@@ -11,10 +11,14 @@ describe('selectorHint', () => {
     ["app == 'web' && pal:namespace == 'ns'", [p('pal:namespace', 'ns')]],
     ["tier in {'a', 'b'} && app == 'web'", [p('app', 'web')]],
     ["app == 'web' || app == 'db'", [p('app', 'db'), p('app', 'web')]],
-    ["app == 'web' || has(x)", null],
+    ["app == 'web' || has(x)", [p('app', 'web'), p('x', null)]],
+    ["app == 'web' || !has(x)", null],
     ["app != 'web'", null],
     ["app not in {'a', 'b'}", null],
-    ['has(app)', null],
+    ['has(app)', [p('app', null)]],
+    ['has(ns:team)', [p('ns:team', null)]],
+    ["has(app) && tier in {'a', 'b', 'c'}", [p('tier', 'a'), p('tier', 'b'), p('tier', 'c')]],
+    ['has(app) && has(tier)', [p('app', null)]],
     ['!has(app)', null],
     ['all()', null],
     ["!has(x) && ns:team == 't'", [p('ns:team', 't')]],

@@ -5,6 +5,8 @@
  * namespaceSelector matches, endpoints moving between nodes, policies switching
  * types, errors and named ports. Cluster policies flip tiers, priorities (ties
  * included), actions and subjects, and share peer selectors with the policies.
+ * `has()` peers index on a label key alone, so the `tier` label and the namespaces'
+ * `env` come and go between variants.
  */
 import type { Labels, NamedPort } from '@palisade/model';
 import type { CalcInput } from '../calcGraph.js';
@@ -63,7 +65,7 @@ const TEMPLATES: Template[] = [
       'p',
       withSelector(`pal:namespace == '${ns}' && app == 'web'`),
       withIngress({
-        peers: [{ selector: `pal:namespace == '${ns}' && app == 'db'` }],
+        peers: [{ selector: `pal:namespace == '${ns}' && app == 'db'` }, { selector: 'has(tier)' }],
         ports: [{ protocol: 'TCP', port: 80 }],
       }),
     ),
@@ -74,7 +76,7 @@ const TEMPLATES: Template[] = [
       withSelector(`app == 'db' && pal:namespace == '${ns}'`),
       withTypes('Ingress', 'Egress'),
       withIngress({
-        peers: [{ selector: "ns:team == 'x'" }],
+        peers: [{ selector: "ns:team == 'x'" }, { selector: 'has(ns:env) && !has(tier)' }],
         ports: [{ protocol: 'TCP', port: 'http' }],
       }),
       withEgress({
@@ -168,7 +170,10 @@ function endpointObject(i: number, id: number): UniverseObject {
         makeEndpoint(ns, `pod-${i}`, {
           node: k % 2 === 0 ? LOCAL_NODE : 'node-2',
           ips,
-          labels: { app: APPS[(i * 7 + v) % APPS.length] ?? 'web' },
+          labels: {
+            app: APPS[(i * 7 + v) % APPS.length] ?? 'web',
+            ...((i + 2 * v) % 3 === 0 ? { tier: 'a' } : {}),
+          },
           ports: PORTS[k % PORTS.length] ?? [],
         }),
       );

@@ -49,6 +49,20 @@ describe('IpSets', () => {
     expect(k.calls[1]!.args).toEqual(['restore', '-exist']);
   });
 
+  it('writes a set of 300k members: created, then rewritten through a swap', async () => {
+    const ips = (from: number): string[] =>
+      Array.from(
+        { length: 300_000 },
+        (_, i) => `10.${(i + from) >> 16}.${((i + from) >> 8) & 255}.${(i + from) & 255}`,
+      );
+    s.replaceMembers(sel('a'), ips(0));
+    await s.applyUpdates();
+    expect(k.sets.get(A4)!.members.size).toBe(300_000);
+    s.replaceMembers(sel('a'), ips(300_000));
+    await s.applyUpdates();
+    expect(k.sets.get(A4)!.members).toEqual(new Set(ips(300_000)));
+  });
+
   it('set types per kind', async () => {
     s.replaceMembers(named('http'), ['10.0.0.1,tcp:80']);
     s.replaceMembers(cidrSet('x'), ['10.0.0.0/8', '10.1.0.0/16 nomatch']);

@@ -195,7 +195,8 @@ export class IpSets {
   private setLines(name: string, e: Entry, k: KernelSet | undefined, lines: string[]): void {
     const type = SET_TYPES[e.kind];
     if (!k) {
-      lines.push(createLine(name, e), ...[...e.members].sort().map((m) => `add ${name} ${m}`));
+      lines.push(createLine(name, e));
+      pushMembers(lines, `add ${name}`, [...e.members].sort());
       return;
     }
     const adds = [...e.members].filter((m) => !k.members.has(m)).sort();
@@ -208,17 +209,16 @@ export class IpSets {
       (changes > this.swapThreshold && changes * 2 > Math.max(e.members.size, k.members.size));
     if (incompatible) {
       // Names encode kind and family, so only a foreign set gets here; swap needs one type.
-      lines.push(
-        `destroy ${name}`,
-        createLine(name, e),
-        ...[...e.members].sort().map((m) => `add ${name} ${m}`),
-      );
+      lines.push(`destroy ${name}`, createLine(name, e));
+      pushMembers(lines, `add ${name}`, [...e.members].sort());
     } else if (rewrite) {
       const tmp = tempIpsetName(e.family);
-      lines.push(createLine(tmp, e), ...[...e.members].sort().map((m) => `add ${tmp} ${m}`));
+      lines.push(createLine(tmp, e));
+      pushMembers(lines, `add ${tmp}`, [...e.members].sort());
       lines.push(`swap ${tmp} ${name}`, `destroy ${tmp}`);
     } else {
-      lines.push(...dels.map((m) => `del ${name} ${m}`), ...adds.map((m) => `add ${name} ${m}`));
+      pushMembers(lines, `del ${name}`, dels);
+      pushMembers(lines, `add ${name}`, adds);
     }
   }
 
@@ -305,4 +305,12 @@ export function parseIpsetSave(text: string): Map<string, KernelSet> {
     }
   }
   return sets;
+}
+
+/**
+ * One line per member, pushed one by one: `lines.push(...members)` passes every member
+ * as an argument and overflows the stack past ~100k members (a 150k-pod cluster).
+ */
+function pushMembers(lines: string[], prefix: string, members: readonly string[]): void {
+  for (const m of members) lines.push(`${prefix} ${m}`);
 }
