@@ -5,10 +5,13 @@
  *  (c) new TCP connections per second between two pods with 1,000 policies installed
  *      (all selecting the server) against none, and their ratio, each measured in
  *      windows alternating with a control server that no policy selects.
+ *  (d) 250 pods on one node: connections/s to the pod dispatch reaches last vs first
+ *      (denseNode.ts). BENCH_SCENARIOS=d runs only (d); default abcd.
  * Prints a final JSON line.
  */
 import { performance } from 'node:perf_hooks';
 import { Cluster, type Pod } from '../src/harness/cluster.js';
+import { denseNodeBench } from './denseNode.js';
 
 const PODS = Number(process.env.BENCH_PODS ?? 100);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 50);
@@ -43,6 +46,14 @@ async function untilBlocked(client: Pod, ip: string, deadlineMs = 10_000): Promi
 }
 
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
+
+// BENCH_SCENARIOS picks scenarios: a, b and c share one cluster; d (dense node) has its own.
+const SCENARIOS = process.env.BENCH_SCENARIOS ?? 'abcd';
+if (SCENARIOS.includes('d')) {
+  const d = await denseNodeBench({ pods: Number(process.env.BENCH_DENSE_PODS ?? 250), rateMs: RATE_MS, windows: RATE_WINDOWS, log });
+  console.log(JSON.stringify(d));
+}
+if (!/[abc]/.test(SCENARIOS)) process.exit(0);
 
 const cluster = await Cluster.start({ nodes: 2, prefix: 'palbench-' });
 try {

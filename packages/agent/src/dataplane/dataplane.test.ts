@@ -49,14 +49,15 @@ describe('Dataplane', () => {
     await dp.apply();
   });
 
-  it('programs sets, then one transaction per family', () => {
+  it('reads the kernel first, programs sets, then one transaction per family', () => {
     const order = k.calls.map((c) => `${c.cmd} ${c.args[0] ?? ''}`);
+    // The three reads start together (before rendering); no restore before the sets.
     expect(order).toEqual([
       'ipset save',
-      'ipset restore',
       'iptables-nft-save -t',
-      'iptables-nft-restore --noflush',
       'ip6tables-nft-save -t',
+      'ipset restore',
+      'iptables-nft-restore --noflush',
       'ip6tables-nft-restore --noflush',
     ]);
     for (const family of [4, 6] as const) {

@@ -5,8 +5,12 @@
  *
  * apply() order, so nothing is referenced before it exists or removed while in use:
  *   1. ipsets: create sets and write membership (`ipset restore`);
- *   2. iptables: one `iptables-restore --noflush` transaction per family;
+ *   2. iptables: one `iptables-restore --noflush` transaction per family; the families
+ *      are independent kernel tables, so the two transactions run side by side;
  *   3. ipsets: destroy sets no rule refers to any more.
+ * When a cache is cold (first apply, after a failure or a resync), `ipset save` and both
+ * `iptables-save` start before rendering, so the reads overlap the JS work and each
+ * other instead of adding a spawn each to the critical path.
  * A membership-only change therefore costs one `ipset restore` and no iptables call.
  * A chain that an endpoint jumps to always exists: a policy calc has not (yet) sent
  * renders as an empty chain, which allows nothing.
@@ -121,6 +125,9 @@ export class Dataplane {
     const start = performance.now();
     const tables = await this.ensureTables();
     const ipsetCallsBefore = this.ipsets.calls;
+    // Kernel reads (when the caches are cold) run while we render.
+    this.ipsets.prefetch();
+    for (const table of tables) table.prefetch();
     this.render(tables);
     await this.ipsets.applyUpdates();
     const result: ApplyResult = {
@@ -130,8 +137,7 @@ export class Dataplane {
       chainsWritten: 0,
       durationMs: 0,
     };
-    for (const table of tables) {
-      const s = await table.apply();
+    for (const s of await settleAll(tables.map((table) => table.apply()))) {
       result.iptablesRestoreCalls += s.restoreCalls;
       result.rulesWritten += s.rulesWritten;
       result.chainsWritten += s.chainsWritten;
@@ -295,6 +301,17 @@ export class Dataplane {
 
 function key(ref: { namespace: string; name: string }): string {
   return `${ref.namespace}/${ref.name}`;
+}
+
+/**
+ * Like Promise.all, but waits for every promise before throwing the first error: the
+ * caller may retry as soon as apply() fails, and must not meet a write still running.
+ */
+async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
 function retryOpt(retry: RetryOptions | undefined): { retry?: RetryOptions } {

@@ -55,6 +55,8 @@ export interface IpSetsOptions {
 export class IpSets {
   private readonly desired = new Map<string, Entry>();
   private kernel: Map<string, KernelSet> | null = null;
+  /** A read started by prefetch(), adopted by the next apply. */
+  private reading: Promise<Map<string, KernelSet> | null> | null = null;
   private readonly dirty = new Set<string>();
   private readonly retry: RetryOptions;
   private readonly swapThreshold: number;
@@ -114,6 +116,16 @@ export class IpSets {
 
   markForResync(): void {
     this.kernel = null;
+    this.reading = null;
+  }
+
+  /**
+   * Starts `ipset save` now when the next apply will need it, so that it overlaps the
+   * caller's rendering. Never rejects: a failed read is done again, and reported, later.
+   */
+  prefetch(): void {
+    if (this.kernel || this.reading) return;
+    this.reading = this.readKernel().catch(() => null);
   }
 
   count(): number {
@@ -232,12 +244,19 @@ export class IpSets {
 
   private async kernelState(): Promise<Map<string, KernelSet>> {
     if (this.kernel) return this.kernel;
+    const pending = this.reading;
+    this.reading = null;
+    const kernel = (await pending) ?? (await this.readKernel());
+    this.kernel = kernel;
+    for (const name of this.desired.keys()) this.dirty.add(name);
+    return kernel;
+  }
+
+  private async readKernel(): Promise<Map<string, KernelSet>> {
     this.calls++;
     const res = await this.opts.exec('ipset', ['save']);
     checkResult('ipset save', res);
-    this.kernel = parseIpsetSave(res.stdout);
-    for (const name of this.desired.keys()) this.dirty.add(name);
-    return this.kernel;
+    return parseIpsetSave(res.stdout);
   }
 
   private entry(id: IpSetId, family: IpFamily): Entry {

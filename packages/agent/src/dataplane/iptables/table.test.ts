@@ -161,6 +161,24 @@ describe('Table', () => {
     expect(k.chain(4, 'pal-x')).toHaveLength(1);
   });
 
+  it('prefetch: a failed read is done again by apply, a good one is not repeated', async () => {
+    t.markForResync();
+    k.failures.set('iptables-nft-save', 1);
+    const saves = k.callsOf('iptables-nft-save').length;
+    t.prefetch();
+    t.setChain('pal-x', ['-j DROP']);
+    await t.apply();
+    expect(k.callsOf('iptables-nft-save').length).toBe(saves + 2);
+    expect(k.chain(4, 'pal-x')).toHaveLength(1);
+    t.markForResync();
+    t.prefetch();
+    t.prefetch();
+    t.setChain('pal-x', ['-j ACCEPT']);
+    await t.apply();
+    expect(k.callsOf('iptables-nft-save').length).toBe(saves + 3);
+    expect(k.chain(4, 'pal-x')![0]).toMatch(/-j ACCEPT$/);
+  });
+
   it('throws EXEC_FAILED after 3 failed attempts', async () => {
     k.failures.set('iptables-nft-restore', 3);
     t.setChain('pal-x', ['-j DROP']);

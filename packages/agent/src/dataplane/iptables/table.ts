@@ -86,6 +86,8 @@ export function toRules(chain: string, bodies: readonly string[]): Rule[] {
 export class Table {
   private readonly desired = new Map<string, Rule[]>();
   private kernel: KernelTable | null = null;
+  /** A read started by prefetch(), adopted by the next apply. */
+  private reading: Promise<KernelTable | null> | null = null;
   /** What we believe the kernel holds (for clobber detection after a re-read). */
   private written: KernelTable | null = null;
   private readonly dirty = new Set<string>();
@@ -122,6 +124,18 @@ export class Table {
 
   markForResync(): void {
     this.kernel = null;
+    this.reading = null;
+  }
+
+  /**
+   * Starts reading the kernel now when the next apply will need it (first apply, after
+   * a failure or markForResync), so that the read overlaps the caller's rendering and
+   * the other family's work. Never rejects: a failed read is simply done again, and
+   * reported, by apply().
+   */
+  prefetch(): void {
+    if (this.kernel || this.reading) return;
+    this.reading = this.readKernel().catch(() => null);
   }
 
   async apply(): Promise<TableStats> {
@@ -251,9 +265,9 @@ export class Table {
 
   private async kernelState(): Promise<KernelTable> {
     if (this.kernel) return this.kernel;
-    const res = await this.opts.exec(this.opts.commands.save, ['-t', 'filter']);
-    checkResult(this.opts.commands.save, res);
-    const kernel = parseIptablesSave(res.stdout);
+    const pending = this.reading;
+    this.reading = null;
+    const kernel = (await pending) ?? (await this.readKernel());
     if (this.written) {
       const clobbered = clobberedChains(this.written, kernel);
       if (clobbered.length > 0) {
@@ -268,6 +282,12 @@ export class Table {
     for (const name of kernel.chains.keys()) if (isPalisadeChain(name)) this.dirty.add(name);
     this.kernel = kernel;
     return kernel;
+  }
+
+  private async readKernel(): Promise<KernelTable> {
+    const res = await this.opts.exec(this.opts.commands.save, ['-t', 'filter']);
+    checkResult(this.opts.commands.save, res);
+    return parseIptablesSave(res.stdout);
   }
 }
 
