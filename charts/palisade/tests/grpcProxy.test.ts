@@ -19,7 +19,7 @@ describe('etcd.grpcProxy', () => {
   });
 
   it('daemonset: a node-local proxy on 127.0.0.1 with the TLS client certificate; the agents use it in plain gRPC', () => {
-    const { manifests } = render(proxy());
+    const { manifests } = render(proxy({ mode: 'daemonset' }));
     const ds = find(manifests, 'DaemonSet', proxyName);
     const spec = podSpec(ds);
     expect((spec as unknown as { hostNetwork?: boolean }).hostNetwork).toBe(true);
@@ -71,7 +71,7 @@ describe('etcd.grpcProxy', () => {
 
   it('the bundled etcd: the proxy runs the bundled etcd image against its Service', () => {
     const { manifests } = render({ etcd: { grpcProxy: { enabled: true } } });
-    const c = podSpec(find(manifests, 'DaemonSet', proxyName)).containers[0]!;
+    const c = podSpec(find(manifests, 'Deployment', proxyName)).containers[0]!;
     expect((c as unknown as { image: string }).image).toMatch(/^quay\.io\/coreos\/etcd:v3\./);
     expect(c.command).toContain(
       `--endpoints=http://${fullname}-etcd.palisade-system.svc.cluster.local:2379`,
