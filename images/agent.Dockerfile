@@ -30,7 +30,7 @@ LABEL org.opencontainers.image.title="palisade-agent" \
 # iptables brings both iptables-nft-* and iptables-legacy-* (the agent picks the
 # host's backend); ipset for the sets; tcpdump reads the NFLOG group of blocked packets.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends iptables ipset tcpdump \
+ && apt-get install -y --no-install-recommends iptables ipset tcpdump conntrack \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 COPY --from=build /out/agent /app

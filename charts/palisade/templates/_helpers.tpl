@@ -78,6 +78,28 @@ them, and so does palisadectl when it is run with kubectl exec in the controller
 {{- end }}
 {{- end }}
 
+{{/*
+The agents' etcd settings: etcd itself, or the gRPC proxy (etcd.grpcProxy), which they
+reach in plain gRPC (node loopback, or the proxy Service); the proxy holds the TLS
+client certificate towards etcd.
+*/}}
+{{- define "palisade.agentEtcdEnv" -}}
+{{- if .Values.etcd.grpcProxy.enabled -}}
+- name: PALISADE_ETCD_ENDPOINTS
+  value: {{ include "palisade.grpcProxyEndpoint" . | quote }}
+{{- else -}}
+{{- include "palisade.etcdEnv" . -}}
+{{- end }}
+{{- end }}
+
+{{- define "palisade.grpcProxyEndpoint" -}}
+{{- if eq .Values.etcd.grpcProxy.mode "daemonset" -}}
+{{ printf "http://127.0.0.1:%d" (int .Values.etcd.grpcProxy.port) }}
+{{- else -}}
+{{ printf "http://%s-etcd-grpc-proxy.%s.svc.%s:%d" (include "palisade.fullname" .) .Release.Namespace .Values.clusterDomain (int .Values.etcd.grpcProxy.port) }}
+{{- end }}
+{{- end }}
+
 {{- define "palisade.etcdTlsEnabled" -}}
 {{- if and (not .Values.etcd.bundled.enabled) .Values.etcd.tls.enabled }}true{{ end }}
 {{- end }}

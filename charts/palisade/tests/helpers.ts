@@ -25,6 +25,10 @@ export const VALUE_SETS: { name: string; values: Record<string, unknown>[] }[] =
     name: 'examples/external-etcd-tls.yaml',
     values: [loadYamlFile(path.join(CHART_DIR, 'examples/external-etcd-tls.yaml'))],
   },
+  {
+    name: 'examples/grpc-proxy.yaml',
+    values: [loadYamlFile(path.join(CHART_DIR, 'examples/grpc-proxy.yaml'))],
+  },
 ];
 
 export const EXTERNAL = {

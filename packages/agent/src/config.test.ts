@@ -20,6 +20,7 @@ describe('parseConfig', () => {
       blockedLogPerSecond: 20,
       cleanup: false,
       stateDir: '/var/lib/palisade',
+      revokeConnections: false,
     });
   });
 
@@ -47,12 +48,24 @@ describe('parseConfig', () => {
   });
 
   it.each([
+    [['--revoke-connections'], {}, true],
+    [[], { PALISADE_REVOKE_CONNECTIONS: 'true' }, true],
+    [[], { PALISADE_REVOKE_CONNECTIONS: '1' }, true],
+    [[], { PALISADE_REVOKE_CONNECTIONS: 'false' }, false],
+    [['--revoke-connections', 'false'], { PALISADE_REVOKE_CONNECTIONS: 'true' }, false],
+    [[], {}, false],
+  ])('--revoke-connections %j %j → %s', (argv, env, want) => {
+    expect(parseConfig(['--node-name', 'n', ...argv], env).revokeConnections).toBe(want);
+  });
+
+  it.each([
     [[], /node name is required/],
     [['--node-name', 'Bad_Name'], /invalid node name/],
     [['--node-name', 'n', '--metrics-port', '70000'], /integer from 0 to 65535/],
     [['--node-name', 'n', '--log-level', 'loud'], /Allowed choices/],
     [['--node-name', 'n', '--apply-debounce', 'soon'], /duration/],
     [['--node-name', 'n', '--bogus'], /unknown option/],
+    [['--node-name', 'n', '--revoke-connections', 'maybe'], /true or false/],
   ])('rejects %j', (argv, message) => {
     expect(() => parseConfig(argv, {})).toThrow(message);
   });

@@ -3,7 +3,7 @@
  * documented default (see docs/agent.md). Pure: argv and env in, AgentConfig out.
  * Precedence: flag, then environment variable, then default.
  */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import {
   etcdOptionsFromFlags,
   type EtcdConnectionOptions,
@@ -42,6 +42,8 @@ export interface AgentConfig {
   cleanup: boolean;
   /** Where local state that must survive a restart lives ('' = nowhere). */
   stateDir: string;
+  /** Delete the conntrack entries of connections a policy change revoked. */
+  revokeConnections: boolean;
 }
 
 export const DEFAULTS = {
@@ -149,6 +151,15 @@ export function buildProgram(): Command {
       ).default(DEFAULTS.stateDir),
     )
     .addOption(
+      opt(
+        '--revoke-connections [bool]',
+        'cut established connections that a policy change no longer allows (deletes their conntrack entries; docs/agent.md): true|false',
+        'PALISADE_REVOKE_CONNECTIONS',
+      )
+        .argParser(boolArg)
+        .default(false),
+    )
+    .addOption(
       opt('--cleanup', 'remove every pal- chain, jump and ipset, then exit', 'PALISADE_CLEANUP'),
     )
     .exitOverride()
@@ -170,6 +181,7 @@ interface RawOpts extends EtcdFlagValues {
   maxApplyFailures: number;
   blockedLogRate: number;
   cleanup?: boolean | string;
+  revokeConnections: boolean;
   stateDir: string;
 }
 
@@ -181,7 +193,7 @@ export function parseConfig(
   const program = buildProgram();
   parseArgvWithEnv(program, argv, env);
   const o = program.opts<RawOpts>();
-  const cleanup = o.cleanup === true || o.cleanup === 'true' || o.cleanup === '1';
+  const cleanup = boolFlag(o.cleanup);
   if (!o.nodeName)
     throw new PalisadeError('INVALID_INPUT', 'the node name is required: --node-name or NODE_NAME');
   if (!DNS_SUBDOMAIN.test(o.nodeName))
@@ -206,5 +218,18 @@ export function parseConfig(
     blockedLogPerSecond: o.blockedLogRate,
     cleanup,
     stateDir: o.stateDir,
+    revokeConnections: o.revokeConnections,
   };
+}
+
+/** A boolean flag, or its environment variable: `true` or `1` turn it on. */
+function boolFlag(v: boolean | string | undefined): boolean {
+  return v === true || v === 'true' || v === '1';
+}
+
+/** commander argParser for `true|false|1|0` (a bare flag means true). */
+function boolArg(text: string): boolean {
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0' || text === '') return false;
+  throw new InvalidArgumentError(`expected true or false, got ${JSON.stringify(text)}`);
 }

@@ -91,7 +91,11 @@ async function run(cfg: AgentConfig, logger: Logger): Promise<void> {
     ipv6,
     backend: cfg.iptablesBackend,
     nflogGroup: cfg.nflogGroup,
-    metrics: { clobberedChains: metrics.clobberedChains },
+    metrics: {
+      clobberedChains: metrics.clobberedChains,
+      revoke: { revoked: metrics.revokedConnections, checks: metrics.revokeChecks },
+    },
+    revokeConnections: cfg.revokeConnections,
   });
   const status = new StatusReporter({
     client,
@@ -158,6 +162,7 @@ async function run(cfg: AgentConfig, logger: Logger): Promise<void> {
     etcd: cfg.etcd.endpoints,
     etcdUser: cfg.etcd.username ?? '(none)',
     ipv6,
+    revokeConnections: cfg.revokeConnections,
     version: version(),
   });
   agent.start();

@@ -24,6 +24,8 @@ export class AgentMetrics {
   readonly blockedConnections: Counter<'namespace' | 'pod' | 'direction'>;
   readonly blockedLogSuppressed: Counter;
   readonly clobberedChains: Counter;
+  readonly revokedConnections: Counter;
+  readonly revokeChecks: Counter;
   readonly ipConflicts: Gauge<'scope'>;
 
   constructor(registry: Registry = createRegistry('palisade_agent')) {
@@ -92,6 +94,16 @@ export class AgentMetrics {
       name: 'palisade_agent_ip_conflicts',
       help: 'IPs claimed by several endpoints: scope="local" when two are on this node, else "cluster"',
       labelNames: ['scope'],
+      registers,
+    });
+    this.revokedConnections = new Counter({
+      name: 'palisade_agent_revoked_connections_total',
+      help: 'Conntrack entries deleted because a policy change revoked the connection (--revoke-connections)',
+      registers,
+    });
+    this.revokeChecks = new Counter({
+      name: 'palisade_agent_revoke_checks_total',
+      help: 'Conntrack tables checked for revoked connections after an apply (--revoke-connections)',
       registers,
     });
     this.ipConflicts.set({ scope: 'local' }, 0);

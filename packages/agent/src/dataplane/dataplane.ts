@@ -15,7 +15,7 @@
  * A chain that an endpoint jumps to always exists: a policy calc has not (yet) sent
  * renders as an empty chain, which allows nothing.
  */
-import type { Logger } from '@palisade/common';
+import { errorMessage, type Logger } from '@palisade/common';
 import { CHAINS, type IpFamily } from '@palisade/model';
 import type {
   CalcMessage,
@@ -39,6 +39,7 @@ import {
 import { renderDispatchTree } from './rules/dispatchTree.js';
 import { DEFAULT_NFLOG_GROUP } from './rules/marks.js';
 import { policyIpSets, renderPolicyChain } from './rules/policyRenderer.js';
+import { ConnectionRevoker, type RevokeMetrics } from './conntrack/connectionRevoker.js';
 
 export interface ApplyResult {
   iptablesRestoreCalls: number;
@@ -52,6 +53,8 @@ export interface ApplyResult {
 export interface DataplaneMetrics {
   /** Chains found changed by someone else on resync (and repaired). */
   clobberedChains?: { inc(value?: number): void };
+  /** --revoke-connections: conntrack entries deleted, checks run. */
+  revoke?: RevokeMetrics;
 }
 
 export interface DataplaneOptions {
@@ -63,6 +66,11 @@ export interface DataplaneOptions {
   metrics?: DataplaneMetrics;
   /** Tests shorten the backoff between failed writes. */
   retry?: RetryOptions;
+  /**
+   * Delete the conntrack entries of connections a change revoked, and drop mid-stream
+   * TCP pickups (conntrack/connectionRevoker.ts). Off by default.
+   */
+  revokeConnections?: boolean;
 }
 
 const DIRECTIONS: Direction[] = ['ingress', 'egress'];
@@ -78,6 +86,7 @@ export class Dataplane {
   private dispatchDirty = true;
   /** Policy chains rendered empty because calc has not sent the policy. */
   private readonly placeholders = new Set<string>();
+  private readonly revoker: ConnectionRevoker | null;
 
   constructor(private readonly opts: DataplaneOptions) {
     this.logger = opts.logger.child({ component: 'dataplane' });
@@ -87,9 +96,18 @@ export class Dataplane {
       ipv6: opts.ipv6,
       ...retryOpt(opts.retry),
     });
+    this.revoker = opts.revokeConnections
+      ? new ConnectionRevoker({
+          exec: opts.exec,
+          logger: this.logger.child({ component: 'conntrack' }),
+          families: opts.ipv6 ? [4, 6] : [4],
+          ...(opts.metrics?.revoke ? { metrics: opts.metrics.revoke } : {}),
+        })
+      : null;
   }
 
   onMessages(msgs: CalcMessage[]): void {
+    this.revoker?.observe(msgs);
     for (const msg of msgs) {
       switch (msg.type) {
         case 'IpSetUpdate':
@@ -144,9 +162,28 @@ export class Dataplane {
     }
     await this.ipsets.applyDeletions();
     result.ipsetCalls = this.ipsets.calls - ipsetCallsBefore;
+    await this.revokeConnections();
     result.durationMs = Math.round((performance.now() - start) * 10) / 10;
     this.logger.debug('dataplane applied', { ...result });
     return result;
+  }
+
+  /** After the rules are in place; a failure is retried with the next apply, not fatal. */
+  private async revokeConnections(): Promise<void> {
+    if (!this.revoker?.pending()) return;
+    try {
+      const r = await this.revoker.revoke({
+        endpoints: () => this.endpoints.values(),
+        policy: (ref) => this.policies.get(key(ref)),
+        members: (set, family) => this.ipsets.members(set, family),
+      });
+      if (r && r.revoked > 0) this.logger.info('revoked connections', { ...r });
+      else if (r) this.logger.debug('no connection to revoke', { ...r });
+    } catch (err) {
+      this.logger.warn('revoking connections failed; retrying after the next apply', {
+        err: errorMessage(err),
+      });
+    }
   }
 
   markForResync(): void {
@@ -261,7 +298,16 @@ export class Dataplane {
         continue;
       }
       const spec = direction === 'ingress' ? ep.ingress : ep.egress;
-      table.setChain(chain, renderEndpointChain({ direction, chain, spec, nflogGroup }));
+      table.setChain(
+        chain,
+        renderEndpointChain({
+          direction,
+          chain,
+          spec,
+          nflogGroup,
+          noPickup: this.opts.revokeConnections === true,
+        }),
+      );
     }
   }
 

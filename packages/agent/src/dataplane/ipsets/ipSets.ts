@@ -52,6 +52,8 @@ export interface IpSetsOptions {
   swapThreshold?: number;
 }
 
+const EMPTY: ReadonlySet<string> = new Set();
+
 export class IpSets {
   private readonly desired = new Map<string, Entry>();
   private kernel: Map<string, KernelSet> | null = null;
@@ -103,6 +105,11 @@ export class IpSets {
       e.members = new Set();
       this.gc(IpSets.nameOf(id, family), e);
     }
+  }
+
+  /** Desired members of `id` in `family` (normalized kernel form); empty when unknown. */
+  members(id: IpSetId, family: IpFamily): ReadonlySet<string> {
+    return this.desired.get(IpSets.nameOf(id, family))?.members ?? EMPTY;
   }
 
   /** Rules start (+1) or stop (-1) referencing `id`. */

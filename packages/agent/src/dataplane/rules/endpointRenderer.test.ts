@@ -74,6 +74,26 @@ describe('renderEndpointChain', () => {
     });
     expect(rules).toContain(`-j ${policyInboundChain('default', 'p1')}`);
   });
+
+  it.each([{ isolated: false, policies: [] }, isolatedBy('p1')])(
+    'noPickup (--revoke-connections) drops mid-stream TCP pickups right after INVALID: %j',
+    (spec) => {
+      const rules = renderEndpointChain({
+        direction: 'egress',
+        chain: FW_A,
+        spec,
+        nflogGroup: 1,
+        noPickup: true,
+      });
+      expect(rules.slice(0, 2)).toEqual([
+        '-m conntrack --ctstate INVALID -j DROP',
+        '-p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -m conntrack --ctstate NEW -j DROP',
+      ]);
+      expect(rules.slice(2)).toEqual(
+        renderEndpointChain({ direction: 'egress', chain: FW_A, spec, nflogGroup: 1 }).slice(1),
+      );
+    },
+  );
 });
 
 describe('nflog prefix', () => {

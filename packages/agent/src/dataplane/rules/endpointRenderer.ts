@@ -74,14 +74,24 @@ export function policyChain(direction: Direction, p: { namespace: string; name: 
     : policyOutboundChain(p.namespace, p.name);
 }
 
+/**
+ * With --revoke-connections: a TCP packet that opens a conntrack entry without being a
+ * SYN is a mid-stream pickup (nf_conntrack_tcp_loose), which would revive a connection
+ * whose entry was deleted as revoked. Drop it (conntrack/connectionRevoker.ts).
+ */
+export const NO_PICKUP_RULE =
+  '-p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -m conntrack --ctstate NEW -j DROP';
+
 export function renderEndpointChain(opts: {
   direction: Direction;
   chain: string;
   spec: DirectionSpec;
   nflogGroup: number;
+  noPickup?: boolean;
 }): string[] {
   const { direction, chain, spec } = opts;
   const rules = ['-m conntrack --ctstate INVALID -j DROP'];
+  if (opts.noPickup) rules.push(NO_PICKUP_RULE);
   if (spec.admin) rules.push(...renderTierBlock(direction, spec.admin));
   if (!spec.isolated) {
     if (spec.baseline) rules.push(...renderTierBlock(direction, spec.baseline));
