@@ -191,16 +191,22 @@ describe('RBAC', () => {
       resourceNames?: string[];
     }[];
 
-  it('lets the controller only get, list and watch pods, namespaces and NetworkPolicies', () => {
+  it('lets the controller read pods, namespaces, NetworkPolicies and ClusterNetworkPolicies, and write only CNP status', () => {
     const granted = rules(find(manifests, 'ClusterRole', `${fullname}-controller`)).flatMap((r) =>
       r.apiGroups.flatMap((g) =>
         r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`)),
       ),
     );
-    const expected = ['/pods', '/namespaces', 'networking.k8s.io/networkpolicies'].flatMap((r) =>
-      ['get', 'list', 'watch'].map((v) => `${r}:${v}`),
+    const read = [
+      '/pods',
+      '/namespaces',
+      'networking.k8s.io/networkpolicies',
+      'policy.networking.k8s.io/clusternetworkpolicies',
+    ].flatMap((r) => ['get', 'list', 'watch'].map((v) => `${r}:${v}`));
+    const status = ['update', 'patch'].map(
+      (v) => `policy.networking.k8s.io/clusternetworkpolicies/status:${v}`,
     );
-    expect(granted.sort()).toEqual(expected.sort());
+    expect(granted.sort()).toEqual([...read, ...status].sort());
   });
 
   it('binds the controller role to the controller ServiceAccount only', () => {

@@ -148,9 +148,11 @@ describe('controller process', () => {
     const beforeDelete = await client.revision();
     await rest.deletePolicy('pol', 'allow-web');
     await waitFor('delete', async () => (await client.get(key, PolicySchema)) === null);
-    expect(
-      await ctl.metric('palisade_controller_etcd_writes_total', { kind: 'policy', op: 'delete' }),
-    ).toBe(1);
+    // Counted once the delete marker is written, just after the key is gone.
+    const deletes = await waitFor('delete counted', async () =>
+      (await ctl.metric('palisade_controller_etcd_writes_total', { kind: 'policy', op: 'delete' })) || undefined,
+    );
+    expect(deletes).toBe(1);
     // The deletion leaves no key; the marker records its revision for palisadectl status.
     const marker = await waitFor('delete marker', async () => {
       const m = await client.get(LAST_DELETE_KEY, LastDeleteSchema);

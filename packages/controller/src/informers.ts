@@ -1,7 +1,7 @@
 /**
- * Informers for NetworkPolicies, Pods and Namespaces (the only module that imports
- * @kubernetes/client-node). Each one lists, then watches, and feeds add/update/delete
- * events to the ModelBuilder.
+ * Informers for NetworkPolicies, Pods, Namespaces and ClusterNetworkPolicies (the only
+ * module that imports @kubernetes/client-node). Each one lists, then watches, and
+ * feeds add/update/delete events to the ModelBuilder.
  *
  * client-node's informer stops for good on an error (a failed list, a refused
  * watch); we restart it with backoff. A restart keeps the last resourceVersion, so it
@@ -10,17 +10,22 @@
  * completed their first list: until then the desired state is incomplete and the
  * reconciler must not write (it would delete what is merely not listed yet).
  *
+ * ClusterNetworkPolicies come from a CRD that many clusters do not have. Their
+ * informer is synced on its own (the reconciler gates cluster-policy keys on it
+ * alone), so NetworkPolicies never wait for it. A 404 means "not served": no CNP
+ * exists, which is a complete answer; it logs that once and looks again periodically,
+ * with a fresh informer, so a CRD installed later is picked up.
+ *
  * Lists are fetched as raw JSON rather than through the generated typed client: its
  * deserializer throws on structurally odd objects (which a broken or injected object
  * may be), and one such object must not block the whole list.
  */
-import http from 'node:http';
-import https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
-import { Backoff, PalisadeError, errorMessage, silentLogger, type Logger } from '@palisade/common';
+import { Backoff, errorMessage, silentLogger, type Logger } from '@palisade/common';
+import { httpError, kubeRequest, statusCodeOf } from './kubeHttp.js';
 import type { ControllerMetrics } from './metrics.js';
 import type { ModelBuilder } from './modelBuilder.js';
-import type { KNamespace, KNetworkPolicy, KPod } from './translate/index.js';
+import type { KClusterNetworkPolicy, KNamespace, KNetworkPolicy, KPod } from './translate/index.js';
 
 export type KubeConfig = k8s.KubeConfig;
 
@@ -38,60 +43,53 @@ type ListFn = () => Promise<k8s.KubernetesListObject<k8s.KubernetesObject>>;
 /** GET a list as plain JSON with the kubeconfig's credentials and TLS settings. */
 function rawList(kc: k8s.KubeConfig, path: string): ListFn {
   return async () => {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new PalisadeError('INVALID_INPUT', 'kubeconfig has no current cluster');
-    const url = new URL(cluster.server.replace(/\/$/, '') + path);
-    const opts: https.RequestOptions = {};
-    await kc.applyToHTTPSOptions(opts);
-    const body = await new Promise<string>((resolve, reject) => {
-      const transport = url.protocol === 'https:' ? https : http;
-      const req = transport.request(url, { ...opts, method: 'GET', timeout: 60_000 }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode === 200) return resolve(text);
-          const err = new PalisadeError('UNAVAILABLE', `list ${path}: HTTP ${res.statusCode}`, {
-            fields: { body: text.slice(0, 500) },
-          });
-          Object.assign(err, { statusCode: res.statusCode });
-          reject(err);
-        });
-      });
-      req.on('timeout', () => req.destroy(new PalisadeError('TIMEOUT', `list ${path} timed out`)));
-      req.on('error', reject);
-      req.end();
-    });
-    return JSON.parse(body) as k8s.KubernetesListObject<k8s.KubernetesObject>;
+    const res = await kubeRequest(kc, { method: 'GET', path });
+    if (res.statusCode !== 200) throw httpError(`list ${path}`, res);
+    return JSON.parse(res.text) as k8s.KubernetesListObject<k8s.KubernetesObject>;
   };
 }
 
+export const CLUSTER_NETWORK_POLICIES_PATH = '/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies';
+
 interface ResourceSpec {
-  resource: 'networkpolicies' | 'pods' | 'namespaces';
+  resource: 'networkpolicies' | 'pods' | 'namespaces' | 'clusternetworkpolicies';
   path: string;
   upsert(obj: unknown): void;
   remove(obj: unknown): void;
+  /**
+   * Set for a resource the cluster may not serve (a CRD). A 404 on list or watch means
+   * "not installed": `absent` is called (drop every object of it; that empty state is
+   * complete) and the informer checks again every `retryMs`.
+   */
+  optional?: { absent(): void; retryMs: number };
 }
 
 class ResourceInformer {
-  private readonly informer: k8s.Informer<k8s.KubernetesObject>;
+  private informer: k8s.Informer<k8s.KubernetesObject>;
   private readonly backoff = new Backoff({ initialMs: 200, maxMs: 10_000 });
   private errors = 0;
   private restartTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private absent = false;
   synced = false;
 
   constructor(
-    kc: k8s.KubeConfig,
+    private readonly kc: k8s.KubeConfig,
     private readonly spec: ResourceSpec,
     private readonly ctx: { logger: Logger; metrics?: ControllerMetrics; onSynced: () => void },
   ) {
-    this.informer = k8s.makeInformer(kc, spec.path, rawList(kc, spec.path));
-    this.informer.on('add', (o) => this.safely('add', () => spec.upsert(o)));
-    this.informer.on('update', (o) => this.safely('update', () => spec.upsert(o)));
-    this.informer.on('delete', (o) => this.safely('delete', () => spec.remove(o)));
-    this.informer.on('error', (err) => this.failed(err));
+    this.informer = this.create();
+  }
+
+  /** A fresh client-node informer (an empty cache: after an absence, everything is new). */
+  private create(): k8s.Informer<k8s.KubernetesObject> {
+    const { spec } = this;
+    const informer = k8s.makeInformer(this.kc, spec.path, rawList(this.kc, spec.path));
+    informer.on('add', (o) => this.safely('add', () => spec.upsert(o)));
+    informer.on('update', (o) => this.safely('update', () => spec.upsert(o)));
+    informer.on('delete', (o) => this.safely('delete', () => spec.remove(o)));
+    informer.on('error', (err) => this.failed(err));
+    return informer;
   }
 
   start(): void {
@@ -114,16 +112,24 @@ class ResourceInformer {
     }
     if (this.errors !== errorsBefore || this.stopped) return;
     this.backoff.reset();
-    if (!this.synced) {
-      this.synced = true;
-      this.ctx.logger.info('informer synced', { resource: this.spec.resource });
-      this.ctx.onSynced();
+    if (this.absent) {
+      this.absent = false;
+      this.ctx.logger.info('resource is served now: watching it', { resource: this.spec.resource });
     }
+    this.markSynced();
+  }
+
+  private markSynced(): void {
+    if (this.synced) return;
+    this.synced = true;
+    this.ctx.logger.info('informer synced', { resource: this.spec.resource });
+    this.ctx.onSynced();
   }
 
   private failed(err: unknown): void {
     this.errors++;
     if (this.stopped || this.restartTimer) return;
+    if (this.spec.optional && statusCodeOf(err) === 404) return this.notServed(this.spec.optional);
     this.ctx.metrics?.errors.inc({ kind: 'informer' });
     const retryInMs = this.backoff.next();
     this.ctx.logger.warn('informer failed, restarting', {
@@ -131,10 +137,31 @@ class ResourceInformer {
       err: errorMessage(err),
       retryInMs,
     });
+    this.schedule(retryInMs);
+  }
+
+  /** The API server does not serve the resource (no CRD): normal, and nothing of it exists. */
+  private notServed(optional: NonNullable<ResourceSpec['optional']>): void {
+    if (!this.absent) {
+      this.absent = true;
+      this.ctx.logger.info('resource not served by the API server (CRD not installed?): none exist; checking again periodically', {
+        resource: this.spec.resource,
+        retryInMs: optional.retryMs,
+      });
+    }
+    const old = this.informer;
+    void old.stop();
+    this.informer = this.create();
+    this.safely('absent', () => optional.absent());
+    this.markSynced();
+    this.schedule(optional.retryMs);
+  }
+
+  private schedule(delayMs: number): void {
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       if (!this.stopped) void this.attempt();
-    }, retryInMs);
+    }, delayMs);
   }
 
   /** A handler must never break the informer's event loop. */
@@ -157,12 +184,21 @@ export interface ClusterInformersOptions {
   builder: ModelBuilder;
   logger?: Logger;
   metrics?: ControllerMetrics;
-  /** Called once, when all three informers have listed. */
+  /** Called once, when the namespace, pod and NetworkPolicy informers have listed. */
   onSynced?: () => void;
+  /**
+   * Called once, when the ClusterNetworkPolicy informer has listed, or found that the
+   * API server does not serve the resource. It never holds up `onSynced`: a cluster
+   * without the CRD (or a controller not allowed to read it) keeps NetworkPolicies working.
+   */
+  onClusterPoliciesSynced?: () => void;
+  /** How often to look again for a ClusterNetworkPolicy API that is not served; default 30 000 ms. */
+  clusterPolicyRetryMs?: number;
 }
 
 export class ClusterInformers {
-  private readonly informers: ResourceInformer[];
+  private readonly core: ResourceInformer[];
+  private readonly clusterPolicies: ResourceInformer;
   private readonly logger: Logger;
 
   constructor(opts: ClusterInformersOptions) {
@@ -196,18 +232,35 @@ export class ClusterInformers {
       opts.onSynced?.();
     };
     const ctx = { logger: this.logger, metrics: opts.metrics, onSynced };
-    this.informers = specs.map((s) => new ResourceInformer(opts.kubeConfig, s, ctx));
+    this.core = specs.map((s) => new ResourceInformer(opts.kubeConfig, s, ctx));
+    const cnps: ResourceSpec = {
+      resource: 'clusternetworkpolicies',
+      path: CLUSTER_NETWORK_POLICIES_PATH,
+      upsert: (o) => b.clusterPolicyUpserted(o as KClusterNetworkPolicy),
+      remove: (o) => b.clusterPolicyDeleted(o as KClusterNetworkPolicy),
+      optional: { absent: () => b.clusterPoliciesGone(), retryMs: opts.clusterPolicyRetryMs ?? 30_000 },
+    };
+    this.clusterPolicies = new ResourceInformer(opts.kubeConfig, cnps, {
+      ...ctx,
+      onSynced: () => opts.onClusterPoliciesSynced?.(),
+    });
   }
 
   start(): void {
-    for (const i of this.informers) i.start();
+    for (const i of this.core) i.start();
+    this.clusterPolicies.start();
   }
 
+  /** The core informers (namespaces, pods, NetworkPolicies) have listed. */
   synced(): boolean {
-    return this.informers.every((i) => i.synced);
+    return this.core.every((i) => i.synced);
+  }
+
+  clusterPoliciesSynced(): boolean {
+    return this.clusterPolicies.synced;
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.informers.map((i) => i.stop()));
+    await Promise.all([...this.core, this.clusterPolicies].map((i) => i.stop()));
   }
 }

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type WriteOp = 'create' | 'update' | 'delete';
-export type ErrorKind = 'etcd' | 'conflict' | 'translate' | 'informer' | 'election';
+export type ErrorKind = 'etcd' | 'conflict' | 'translate' | 'informer' | 'election' | 'status';
 
 /** The controller's Prometheus metrics (prefix `palisade_controller_`). */
 export interface ControllerMetrics {
@@ -26,13 +26,13 @@ export function createControllerMetrics(registry: Registry): ControllerMetrics {
     }),
     etcdWrites: new Counter({
       name: 'palisade_controller_etcd_writes_total',
-      help: 'Successful etcd writes by key kind (policy, namespace, endpoint) and op (create, update, delete).',
+      help: 'Successful etcd writes by key kind (policy, clusterPolicy, namespace, endpoint) and op (create, update, delete).',
       labelNames: ['kind', 'op'],
       registers,
     }),
     errors: new Counter({
       name: 'palisade_controller_errors_total',
-      help: 'Errors by kind: etcd, conflict (compare-and-swap lost), translate, informer, election.',
+      help: 'Errors by kind: etcd, conflict (compare-and-swap lost), translate, informer, election, status (ClusterNetworkPolicy status writes).',
       labelNames: ['kind'],
       registers,
     }),

@@ -1,10 +1,10 @@
-import { endpointKey, namespaceKey, policyKey, type Policy } from '@palisade/model';
+import { clusterPolicyKey, endpointKey, namespaceKey, policyKey, type ClusterPolicy, type Policy } from '@palisade/model';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createControllerMetrics } from './metrics.js';
 import { ModelBuilder } from './modelBuilder.js';
 import type { ObjectKind } from './reconciler.js';
-import { ingress, makeNamespace, makeNetworkPolicy, makePod, onNode, podIPs } from './testing/builders.js';
+import { cnpEgress, ingress, makeClusterNetworkPolicy, makeNamespace, makeNetworkPolicy, makePod, onNode, podIPs } from './testing/builders.js';
 
 /** Records the desired state the builder produces. */
 class DesiredMap {
@@ -18,11 +18,23 @@ class DesiredMap {
   }
 }
 
+/** Records what the status writer is told. */
+class StatusLog {
+  readonly events: string[] = [];
+  observe(cnp: { metadata?: { name?: string } }, policy: ClusterPolicy): void {
+    this.events.push(`observe ${cnp.metadata?.name} ${policy.spec.warnings.length}`);
+  }
+  forget(name: string): void {
+    this.events.push(`forget ${name}`);
+  }
+}
+
 function setup() {
   const desired = new DesiredMap();
   const registry = new Registry();
   const metrics = createControllerMetrics(registry);
-  return { desired, registry, builder: new ModelBuilder({ reconciler: desired, metrics }) };
+  const status = new StatusLog();
+  return { desired, registry, status, builder: new ModelBuilder({ reconciler: desired, metrics, status }) };
 }
 
 describe('ModelBuilder', () => {
@@ -76,5 +88,35 @@ describe('ModelBuilder', () => {
     builder.namespaceUpserted(makeNamespace('Bad_Name'));
     expect(desired.values.size).toBe(0);
     expect(await registry.metrics()).toContain('palisade_controller_errors_total{kind="translate"} 2');
+  });
+
+  it('cluster policies: set, updated, deleted, and told to the status writer', () => {
+    const { desired, builder, status } = setup();
+    builder.clusterPolicyUpserted(makeClusterNetworkPolicy('guard'));
+    builder.clusterPolicyUpserted(makeClusterNetworkPolicy('guard', cnpEgress({ action: 'Deny', to: [{ domainNames: ['a.io'] }] })));
+    const stored = desired.get(clusterPolicyKey('guard')) as ClusterPolicy;
+    expect(stored.spec.egress).toEqual([{ name: 'egress[0]', action: 'Deny', peers: [], ports: [] }]);
+    builder.clusterPolicyDeleted(makeClusterNetworkPolicy('guard'));
+    expect(desired.values.size).toBe(0);
+    expect(status.events).toEqual(['observe guard 0', 'observe guard 1', 'forget guard']);
+  });
+
+  it('cluster policies: all dropped when the API stops serving them', () => {
+    const { desired, builder } = setup();
+    builder.namespaceUpserted(makeNamespace('ns1'));
+    builder.clusterPolicyUpserted(makeClusterNetworkPolicy('a'));
+    builder.clusterPolicyUpserted(makeClusterNetworkPolicy('b'));
+    expect(builder.counts().clusterPolicies).toBe(2);
+    builder.clusterPoliciesGone();
+    expect([...desired.values.keys()]).toEqual([namespaceKey('ns1')]);
+    expect(builder.counts().clusterPolicies).toBe(0);
+  });
+
+  it('a cluster policy whose name cannot be stored is skipped and counted', async () => {
+    const { desired, builder, registry, status } = setup();
+    builder.clusterPolicyUpserted(makeClusterNetworkPolicy('Bad_Name'));
+    expect(desired.values.size).toBe(0);
+    expect(status.events).toEqual([]);
+    expect(await registry.metrics()).toContain('palisade_controller_errors_total{kind="translate"} 1');
   });
 });

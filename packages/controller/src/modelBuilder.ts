@@ -3,21 +3,30 @@
  *
  * It runs the pure translators and keeps the one piece of state translation needs:
  * which endpoint key each pod currently maps to, because the key contains the node
- * name. When a pod moves node, or stops having an endpoint (no IP, finished,
+ * name (and the ClusterNetworkPolicies it holds, so that it can drop them all when
+ * the API stops serving them). When a pod moves node, or stops having an endpoint (no IP, finished,
  * hostNetwork), its old key is cleared from the desired state. Objects that cannot be
  * keyed at all are logged and counted, never allowed to stop the stream.
  */
 import { errorMessage, silentLogger, type Logger } from '@palisade/common';
-import { endpointKey, namespaceKey, policyKey, type Policy } from '@palisade/model';
+import { clusterPolicyKey, endpointKey, namespaceKey, policyKey, type ClusterPolicy, type Policy } from '@palisade/model';
 import type { ControllerMetrics } from './metrics.js';
 import type { Reconciler } from './reconciler.js';
-import { translateNamespace, translateNetworkPolicy, translatePod } from './translate/index.js';
-import type { KNamespace, KNetworkPolicy, KPod } from './translate/index.js';
+import type { ClusterPolicyStatusWriter } from './statusWriter.js';
+import {
+  translateClusterNetworkPolicy,
+  translateNamespace,
+  translateNetworkPolicy,
+  translatePod,
+} from './translate/index.js';
+import type { KClusterNetworkPolicy, KNamespace, KNetworkPolicy, KPod } from './translate/index.js';
 
 export interface ModelBuilderOptions {
   reconciler: Pick<Reconciler, 'set' | 'get'>;
   logger?: Logger;
   metrics?: ControllerMetrics;
+  /** Told about every translated ClusterNetworkPolicy (for its status condition). */
+  status?: Pick<ClusterPolicyStatusWriter, 'observe' | 'forget'>;
 }
 
 const ident = (m: { namespace?: string; name?: string } | undefined): string =>
@@ -31,11 +40,15 @@ export class ModelBuilder {
   private readonly podKeys = new Map<string, string>();
   /** Policy keys currently stored with spec.error. */
   private readonly invalidPolicies = new Set<string>();
+  /** ClusterNetworkPolicy name → its key, for every CNP in the desired state. */
+  private readonly clusterPolicyKeys = new Map<string, string>();
+  private readonly status: ModelBuilderOptions['status'];
 
   constructor(opts: ModelBuilderOptions) {
     this.reconciler = opts.reconciler;
     this.logger = (opts.logger ?? silentLogger()).child({ component: 'model' });
     this.metrics = opts.metrics;
+    this.status = opts.status;
   }
 
   policyUpserted(np: KNetworkPolicy): void {
@@ -79,6 +92,48 @@ export class ModelBuilder {
     } catch {
       // It never had a key.
     }
+  }
+
+  clusterPolicyUpserted(cnp: KClusterNetworkPolicy): void {
+    const name = cnp.metadata?.name ?? '';
+    let key: string;
+    let value: ClusterPolicy;
+    try {
+      key = clusterPolicyKey(name);
+      value = translateClusterNetworkPolicy(cnp);
+    } catch (err) {
+      this.untranslatable('ClusterNetworkPolicy cannot be stored', { policy: name, err: errorMessage(err) });
+      return;
+    }
+    const { error, warnings } = value.spec;
+    const previous = this.reconciler.get(key) as ClusterPolicy | null;
+    const changed = previous === null || JSON.stringify(previous.spec) !== JSON.stringify(value.spec);
+    if (changed && error)
+      this.logger.warn('invalid ClusterNetworkPolicy: it denies all traffic in the directions it has rules for', {
+        policy: name,
+        field: error.field,
+        err: error.message,
+      });
+    else if (changed && warnings.length > 0)
+      this.logger.warn('ClusterNetworkPolicy rules fail closed', { policy: name, warnings });
+    this.logger.debug('cluster policy translated', { policy: name, key });
+    this.clusterPolicyKeys.set(name, key);
+    this.reconciler.set(key, 'clusterPolicy', value);
+    this.status?.observe(cnp, value);
+  }
+
+  clusterPolicyDeleted(cnp: KClusterNetworkPolicy): void {
+    const name = cnp.metadata?.name ?? '';
+    const key = this.clusterPolicyKeys.get(name);
+    this.status?.forget(name);
+    if (key === undefined) return;
+    this.clusterPolicyKeys.delete(name);
+    this.reconciler.set(key, 'clusterPolicy', null);
+  }
+
+  /** The API server does not serve ClusterNetworkPolicies (any more): none exist. */
+  clusterPoliciesGone(): void {
+    for (const name of [...this.clusterPolicyKeys.keys()]) this.clusterPolicyDeleted({ metadata: { name } });
   }
 
   podUpserted(pod: KPod): void {
@@ -129,8 +184,12 @@ export class ModelBuilder {
     }
   }
 
-  counts(): { endpoints: number; invalidPolicies: number } {
-    return { endpoints: this.podKeys.size, invalidPolicies: this.invalidPolicies.size };
+  counts(): { endpoints: number; invalidPolicies: number; clusterPolicies: number } {
+    return {
+      endpoints: this.podKeys.size,
+      invalidPolicies: this.invalidPolicies.size,
+      clusterPolicies: this.clusterPolicyKeys.size,
+    };
   }
 
   private untranslatable(message: string, fields: Record<string, unknown>): void {

@@ -1,11 +1,11 @@
-import { endpointKey, namespaceKey, policyKey } from '@palisade/model';
+import { clusterPolicyKey, endpointKey, namespaceKey, policyKey } from '@palisade/model';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createControllerMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
 import { MemoryStore } from './testing/memoryStore.js';
-import { makeNamespace, makeNetworkPolicy, makePod } from './testing/builders.js';
-import { translateNamespace, translateNetworkPolicy, translatePod } from './translate/index.js';
+import { makeClusterNetworkPolicy, makeNamespace, makeNetworkPolicy, makePod } from './testing/builders.js';
+import { translateClusterNetworkPolicy, translateNamespace, translateNetworkPolicy, translatePod } from './translate/index.js';
 
 const reconcilers: Reconciler[] = [];
 afterEach(async () => {
@@ -262,5 +262,35 @@ describe('Reconciler', () => {
     expect(text).toContain('palisade_controller_etcd_writes_total{kind="endpoint",op="create"} 1');
     expect(text).toContain('palisade_controller_is_leader 1');
     expect(text).toContain('palisade_controller_desired_objects{kind="policy"} 0');
+  });
+
+  it('leaves cluster-policy keys alone until their informer has listed; the rest goes on', async () => {
+    const store = new MemoryStore();
+    const stale = clusterPolicyKey('stale');
+    const cnp = translateClusterNetworkPolicy(makeClusterNetworkPolicy('guard'));
+    store.external(stale, JSON.stringify(translateClusterNetworkPolicy(makeClusterNetworkPolicy('stale'))));
+    const r = start(store, { complete: false });
+    r.set(clusterPolicyKey('guard'), 'clusterPolicy', cnp);
+    seed(r);
+    r.setDesiredComplete(['policy', 'namespace', 'endpoint']);
+    await r.idle();
+    expect(store.data.has(policyKey('ns1', 'a'))).toBe(true);
+    expect(store.data.has(clusterPolicyKey('guard'))).toBe(false);
+    expect(store.data.has(stale)).toBe(true);
+    r.setDesiredComplete(['clusterPolicy']);
+    await r.idle();
+    expect(JSON.parse(store.data.get(clusterPolicyKey('guard'))!.value)).toEqual(cnp);
+    expect(store.data.has(stale)).toBe(false);
+  });
+
+  it('cluster policies complete first: nothing else is written or deleted yet', async () => {
+    const store = new MemoryStore();
+    store.external(policyKey('ns1', 'old'), JSON.stringify(pol('old')));
+    const r = start(store, { complete: false });
+    r.setDesiredComplete(['clusterPolicy']);
+    r.set(clusterPolicyKey('guard'), 'clusterPolicy', translateClusterNetworkPolicy(makeClusterNetworkPolicy('guard')));
+    seed(r);
+    await r.idle();
+    expect([...store.data.keys()].sort()).toEqual([clusterPolicyKey('guard'), policyKey('ns1', 'old')]);
   });
 });

@@ -13,7 +13,10 @@
  * Guarantees, and why in this order:
  * - Nothing is written before the desired state is complete (informers synced) and
  *   this process leads: otherwise a half-listed cluster would delete live objects.
- * - A full reconcile (list all three prefixes, compare every key) runs whenever it
+ *   Completeness is per kind: keys of a kind whose source has not listed yet (the
+ *   ClusterNetworkPolicy informer on a cluster that refuses it, say) are neither
+ *   written nor deleted, while the other kinds are reconciled as usual.
+ * - A full reconcile (list every prefix, compare every key) runs whenever it
  *   gains leadership, after errors, and periodically; it also deletes keys under the
  *   controller's prefixes that are no longer desired (or are malformed).
  * - A key that only changes is updated in place, never deleted and recreated.
@@ -23,6 +26,7 @@ import { logEtcdFailure, type Revision } from '@palisade/datastore';
 import { isDeepStrictEqual } from 'node:util';
 import type { ControllerMetrics, WriteOp } from './metrics.js';
 import {
+  OBJECT_KINDS,
   PREFIXES,
   SCHEMAS,
   kindOfKey,
@@ -33,6 +37,7 @@ import {
 } from './reconcilerStore.js';
 
 export {
+  OBJECT_KINDS,
   kindOfKey,
   type BatchWrite,
   type ObjectKind,
@@ -108,7 +113,7 @@ export class Reconciler {
   /** Flushes in progress (their keys are no longer in `dirty`). */
   private flushing = 0;
   private leader = false;
-  private desiredComplete = false;
+  private readonly complete = new Set<ObjectKind>();
   private needFullReconcile = true;
   private firstReconcileDone = false;
   private stopped = false;
@@ -149,9 +154,17 @@ export class Reconciler {
     return this.desired.get(key)?.value ?? null;
   }
 
-  /** Call once the informers have listed everything: until then nothing is written. */
-  setDesiredComplete(): void {
-    this.desiredComplete = true;
+  /**
+   * Call once the informers feeding `kinds` (default: every kind) have listed: until
+   * then keys of those kinds are neither written nor deleted.
+   */
+  setDesiredComplete(kinds: readonly ObjectKind[] = OBJECT_KINDS): void {
+    const added = kinds.filter((k) => !this.complete.has(k));
+    if (added.length === 0) return;
+    const wasRunning = this.complete.size > 0;
+    for (const k of added) this.complete.add(k);
+    // Keys of the new kinds were skipped so far: compare them all.
+    if (wasRunning) this.resync();
     this.maybeStart();
   }
 
@@ -230,7 +243,7 @@ export class Reconciler {
   }
 
   private maybeStart(): void {
-    if (this.worker || this.stopped || !this.leader || !this.desiredComplete) return;
+    if (this.worker || this.stopped || !this.leader || this.complete.size === 0) return;
     this.resyncTimer ??= setInterval(() => this.resync(), this.resyncIntervalMs);
     this.resyncTimer.unref();
     this.worker = this.run().finally(() => {
@@ -359,6 +372,7 @@ export class Reconciler {
       return null;
     }
     const kind = want?.kind ?? kindOfKey(key) ?? 'policy';
+    if (!this.complete.has(kind)) return null; // compared once its source has listed
     const expectModRevision = have?.modRevision ?? '0';
     if (!want) return { key, kind, op: 'delete', expectModRevision };
     return {

@@ -4,6 +4,8 @@
  */
 import type { PutOptions, Revision, Schema, SyncUpdate, WriteResult } from '@palisade/datastore';
 import {
+  CLUSTER_POLICY_PREFIX,
+  ClusterPolicySchema,
   ENDPOINT_PREFIX,
   EndpointSchema,
   NAMESPACE_PREFIX,
@@ -12,7 +14,8 @@ import {
   PolicySchema,
 } from '@palisade/model';
 
-export type ObjectKind = 'policy' | 'namespace' | 'endpoint';
+export type ObjectKind = 'policy' | 'namespace' | 'endpoint' | 'clusterPolicy';
+export const OBJECT_KINDS: readonly ObjectKind[] = ['policy', 'namespace', 'endpoint', 'clusterPolicy'];
 
 /** The subset of EtcdClient the reconciler uses (an in-memory fake in unit tests). */
 export interface ReconcilerStore {
@@ -35,11 +38,13 @@ export const PREFIXES: Record<ObjectKind, string> = {
   policy: POLICY_PREFIX,
   namespace: NAMESPACE_PREFIX,
   endpoint: ENDPOINT_PREFIX,
+  clusterPolicy: CLUSTER_POLICY_PREFIX,
 };
 export const SCHEMAS: Record<ObjectKind, Schema<unknown>> = {
   policy: PolicySchema,
   namespace: NamespaceSchema,
   endpoint: EndpointSchema,
+  clusterPolicy: ClusterPolicySchema,
 };
 /** Marks a stored value that does not parse: never equal to anything desired. */
 export const INVALID = Symbol('invalid');

@@ -3,6 +3,7 @@
  * tweaks that each change one thing (`makeNetworkPolicy('p', 'ns', ingress({}))`).
  */
 import type {
+  KClusterNetworkPolicy,
   KEgressRule,
   KIngressRule,
   KNamespace,
@@ -85,3 +86,36 @@ export function makeNamespace(name: string, labels: Record<string, string> = {})
     metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } },
   };
 }
+
+/** A ClusterNetworkPolicy: Admin, priority 10, subject every namespace, no rules. */
+export function makeClusterNetworkPolicy(name: string, ...tweaks: Tweak<KClusterNetworkPolicy>[]): KClusterNetworkPolicy {
+  const cnp: KClusterNetworkPolicy = {
+    apiVersion: 'policy.networking.k8s.io/v1alpha2',
+    kind: 'ClusterNetworkPolicy',
+    metadata: { name },
+    spec: { tier: 'Admin', priority: 10, subject: { namespaces: {} } },
+  };
+  for (const t of tweaks) t(cnp);
+  return cnp;
+}
+
+type CnpSpec = NonNullable<KClusterNetworkPolicy['spec']>;
+const cnpSpec = (c: KClusterNetworkPolicy): CnpSpec => (c.spec ??= {});
+
+export const cnpSet =
+  (field: keyof CnpSpec, value: unknown): Tweak<KClusterNetworkPolicy> =>
+  (c) => {
+    cnpSpec(c)[field] = value;
+  };
+export const cnpIngress =
+  (...rules: unknown[]): Tweak<KClusterNetworkPolicy> =>
+  (c) => {
+    const s = cnpSpec(c);
+    s.ingress = [...((s.ingress as unknown[] | undefined) ?? []), ...rules];
+  };
+export const cnpEgress =
+  (...rules: unknown[]): Tweak<KClusterNetworkPolicy> =>
+  (c) => {
+    const s = cnpSpec(c);
+    s.egress = [...((s.egress as unknown[] | undefined) ?? []), ...rules];
+  };

@@ -3,3 +3,4 @@ export { translateNetworkPolicy, policyTypes, type PolicyTranslation } from './n
 export { translatePod } from './pod.js';
 export { translateNamespace } from './namespace.js';
 export { canonicalIp, parseCidr, maskCidr, formatCidr } from './ip.js';
+export { translateClusterNetworkPolicy, subjectSelector } from './clusterNetworkPolicy.js';

@@ -90,3 +90,32 @@ export interface KNamespace {
   kind?: string;
   metadata?: KObjectMeta;
 }
+
+/**
+ * ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2). Rules, peers and protocols
+ * stay `unknown`: their shape is checked field by field, because a peer or protocol
+ * this version does not know must fail closed rather than be misread.
+ */
+export interface KClusterNetworkPolicy {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: KObjectMeta & { generation?: number };
+  spec?: {
+    tier?: unknown;
+    priority?: unknown;
+    subject?: unknown;
+    ingress?: unknown;
+    egress?: unknown;
+  } | null;
+  status?: { conditions?: KCondition[] | null } | null;
+}
+
+/** metav1.Condition. */
+export interface KCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime: string;
+}
