@@ -113,9 +113,10 @@ function evaluateSide(view: ModelView, s: SideInput): SideVerdict {
   if (admin) return finish(admin, walk, dir);
   const np = networkPolicyTier(view, ep, dir, conn);
   if (np) return finish(np, walk, dir);
-  const baseline = clusterTier(view, { tier: 'Baseline', ep, dir, conn, walk });
-  if (baseline) return finish(baseline, walk, dir);
   const name = qualifiedName(ep);
+  const baseline = clusterTier(view, { tier: 'Baseline', ep, dir, conn, walk });
+  if (baseline)
+    return finish({ ...baseline, reason: `no NetworkPolicy isolates ${name} for ${dir}; ${baseline.reason}` }, walk, dir);
   const reason =
     walk.considered === 0
       ? `not isolated (no policy selects ${name} for ${dir})`
@@ -195,8 +196,8 @@ function networkPolicyTier(view: ModelView, ep: Endpoint, dir: Direction, conn: 
       break; // Pass: the rest of this policy is skipped.
     }
   }
-  const isolated = isolatedVerdict(view, policies);
-  return { state: isolated.state, allowed: isolated.allowed, tier: 'NetworkPolicy', ...isolated };
+  const { state, allowed, ...rest } = isolatedVerdict(view, policies);
+  return { state, allowed, tier: 'NetworkPolicy', ...rest };
 }
 
 /** No rule allowed: name every isolating policy, and say why the broken ones have no rules. */

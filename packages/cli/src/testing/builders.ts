@@ -112,6 +112,10 @@ export function makeClusterPolicy(name: string, ...tweaks: Tweak<ClusterPolicyIn
   return ClusterPolicySchema.parse(input);
 }
 
+/** A CNP subject or peer (`namespaces`, or `pods`: namespaceSelector + podSelector) as a selector. */
+export const cnpSelector = (sel: { namespaces?: LabelSelector; pods?: LabelSelector }): string =>
+  peerSelector({ namespaceSelector: sel.namespaces ?? {}, ...(sel.pods ? { podSelector: sel.pods } : {}) }, '');
+
 export const tier = (t: 'Admin' | 'Baseline', priority: number): Tweak<ClusterPolicyInput> => (p) => {
   p.spec.tier = t;
   p.spec.priority = priority;
