@@ -1,7 +1,6 @@
 /** `describe clusterpolicy`: tier, priority, subject, what it selects and each rule. */
 import type { ClusterPolicyDescription, ClusterRuleDescription } from '../describe/describeClusterPolicy.js';
 import type { Direction } from '../explain/types.js';
-import { INVALID_CLUSTER_POLICY_ENFORCED } from '../view/clusterContainment.js';
 import { admitsLine, selectedLines } from './describe.js';
 import { escapeControls } from './escape.js';
 
@@ -19,7 +18,8 @@ function header(d: ClusterPolicyDescription): string[] {
     return [
       ...id,
       `INVALID:     ${cp.invalid.error}`,
-      `             The agents cannot use the stored value: ${INVALID_CLUSTER_POLICY_ENFORCED}.`,
+      `             The agents cannot use the stored value. In its place they enforce an Admin`,
+      `             cluster policy at priority 0 that denies all ingress and egress of every pod.`,
       `Tier:        ${cp.tier} (enforced in its place; ${tierWords})`,
       `Priority:    ${cp.priority} (enforced in its place; ${place})`,
       `Applies to:  ${d.appliesTo}`,

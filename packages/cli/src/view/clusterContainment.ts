@@ -49,7 +49,14 @@ export function enforceClusterPolicy(cp: ClusterPolicy): EnforcedClusterPolicy {
 export function containInvalidClusterPolicy(key: string, error: string): EnforcedClusterPolicy | null {
   const parsed = parseKey(key);
   if (parsed?.kind !== 'clusterPolicy') return null;
-  return { ...enforceClusterPolicy(denyAllClusterPolicy(parsed.name, error)), error: null, invalid: { key, error } };
+  const standIn = denyAllClusterPolicy(parsed.name, error);
+  return {
+    ...enforceClusterPolicy(standIn),
+    ingress: standIn.spec.ingress,
+    egress: standIn.spec.egress,
+    error: null,
+    invalid: { key, error },
+  };
 }
 
 /** What the agents do with an unusable stored CNP, in words. */
