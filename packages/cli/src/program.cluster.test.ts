@@ -133,7 +133,7 @@ describe('describe clusterpolicy', () => {
   it('describes an invalid stored value as the deny-all enforced in its place and exits 1', async () => {
     const r = await ctl('describe cnp bad', withCnps(['bad', subject('pod ==')]));
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^Name:        bad\nKey:         \/palisade\/v1\/clusterpolicy\/bad \(mod revision \d+\)\nINVALID:     spec\.selector: /);
+    expect(r.stdout).toMatch(/^Name: {8}bad\nKey: {9}\/palisade\/v1\/clusterpolicy\/bad \(mod revision \d+\)\nINVALID: {5}spec\.selector: /);
     expect(r.stdout).toContain('Tier:        Admin (enforced in its place; evaluated before NetworkPolicies)\n');
     expect(r.stdout).toContain('Priority:    0 (enforced in its place; 1st of 3 Admin cluster policies; lower first, ties by name)\n');
     expect(r.stdout).toContain('Selected endpoints (4, on 2 nodes):');
@@ -147,7 +147,7 @@ describe('describe clusterpolicy', () => {
     }]));
     expect(r.stdout).toContain('  1. x\\x1b]0;pwned\\x07: Deny ingress from anywhere on any port\n');
     expect(r.stdout).toContain('Warnings:    line\\nall agents healthy\n');
-    expect(r.stdout).not.toMatch(/[\x07\x1b]/);
+    expect(r.stdout.includes('\x07') || r.stdout.includes('\x1b')).toBe(false);
   });
 
   it.each([
