@@ -22,8 +22,20 @@ import type { Policy } from './schema/policy.js';
 import { parseSelector } from './selector/parser.js';
 import { ALL_SELECTOR } from './selector/types.js';
 
-/** `field: reason` for the first selector of the policy that does not parse, or null. */
-export function policySelectorError(p: Policy | ClusterPolicy): string | null {
+/** The parts of a policy or cluster policy that hold selectors. */
+export interface SelectorBearing {
+  spec: {
+    selector: string;
+    ingress: readonly { peers: readonly ({ selector: string } | { cidr: string })[] }[];
+    egress: readonly { peers: readonly ({ selector: string } | { cidr: string })[] }[];
+  };
+}
+
+/**
+ * `field: reason` for the first selector of the policy (or cluster policy) that does
+ * not parse, or null.
+ */
+export function policySelectorError(p: SelectorBearing): string | null {
   const check = (sel: string, where: string): string | null => {
     try {
       parseSelector(sel);

@@ -6,3 +6,4 @@ export * from './selector/index.js';
 export * from './decode.js';
 export * from './ip.js';
 export * from './containment.js';
+export * from './clusterEnforcement.js';

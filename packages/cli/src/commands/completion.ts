@@ -14,7 +14,7 @@ interface CommandSpec {
 
 const FIRST_WORDS: Record<string, string[]> = {
   get: RESOURCE_WORDS,
-  describe: ['policy', 'policies', 'pol'],
+  describe: ['policy', 'policies', 'pol', 'clusterpolicy', 'clusterpolicies', 'cnp'],
   completion: ['bash', 'zsh'],
 };
 

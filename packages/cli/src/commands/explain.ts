@@ -11,6 +11,7 @@ import { jsonValue } from '../output/documents.js';
 import { formatVerdict } from '../output/explain.js';
 import { printWarning } from '../output/io.js';
 import type { ModelData } from '../view/modelView.js';
+import { clusterContainmentWords } from '../view/clusterContainment.js';
 import { containmentWords } from '../view/containment.js';
 import { ModelView } from '../view/modelView.js';
 
@@ -37,6 +38,11 @@ export function runExplain(ctx: CliContext, data: ModelData, q: ExplainQuery, op
   const view = new ModelView(data);
   const contained = new Set(view.contained.map((c) => c.key));
   for (const c of view.contained) printWarning(ctx.out, `${containmentWords(c)} (key ${c.key})`);
+  for (const c of view.clusterPolicies)
+    if (c.invalid !== null) {
+      contained.add(c.invalid.key);
+      printWarning(ctx.out, `${clusterContainmentWords(c)} (key ${c.invalid.key})`);
+    }
   for (const i of data.invalid.filter((e) => !contained.has(e.key)))
     printWarning(ctx.out, `invalid value at ${i.key} was ignored; the verdict may differ from what agents enforce: ${i.error}`);
   const verdict = explainConnection(view, q);
@@ -49,7 +55,7 @@ export function registerExplain(program: Command, ctx: CliContext): void {
     .command('explain')
     .summary('would a connection be allowed, and by which policy?')
     .description(
-      'Evaluate the stored model with Kubernetes NetworkPolicy semantics: the source pod\'s egress side and the destination pod\'s ingress side must both allow the connection. A plain IP that is no pod\'s is not policed on its side. Exits 0 even when blocked (the verdict is data) unless --exit-code is given.',
+      'Evaluate the stored model as the agents enforce it: the source pod\'s egress side and the destination pod\'s ingress side must both allow the connection. Each side walks the tiers: Admin cluster policies (by priority, then name; first matching rule decides, Pass leaves the tier), then NetworkPolicies (final when they isolate the pod), then Baseline cluster policies, then the default, allow. Names the tier, policy and rule that decided. A plain IP that is no pod\'s is not policed on its side. Exits 0 even when blocked (the verdict is data) unless --exit-code is given.',
     )
     .requiredOption('--from <pod|ip>', 'source: <namespace>/<pod> or an IP')
     .requiredOption('--to <pod|ip>', 'destination: <namespace>/<pod> or an IP')

@@ -1,14 +1,15 @@
 /** `palisadectl get policies|endpoints|namespaces|nodes [name]`. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { PalisadeError, matchSelector } from '@palisade/model';
-import type { SelectorExpr } from '@palisade/model';
+import { PalisadeError, compareClusterPolicies, matchSelector } from '@palisade/model';
+import type { ClusterPolicy, SelectorExpr } from '@palisade/model';
 import type { CliContext } from '../context.js';
 import { withSource } from '../context.js';
 import { parseLabelSelectorArg } from '../labelSelector.js';
 import { jsonDocuments, yamlDocuments } from '../output/documents.js';
 import { printProgress, printWarning } from '../output/io.js';
-import { endpointTable, namespaceTable, nodeTable, policyTable } from '../output/resources.js';
+import { clusterPolicyTable, endpointTable, namespaceTable, nodeTable, policyTable } from '../output/resources.js';
+import { INVALID_CLUSTER_POLICY_ENFORCED, containInvalidClusterPolicy } from '../view/clusterContainment.js';
 import type { ModelData, Stored } from '../view/modelView.js';
 import { ModelView } from '../view/modelView.js';
 import { nodeRows } from '../view/nodes.js';
@@ -67,6 +68,18 @@ function select(view: ModelView, q: Query): Selection {
       );
       return { count: items.length, raws: items, table: (f, now) => policyTable(items.map((s) => s.value), tableOpts(f, now)) };
     }
+    case 'clusterpolicies': {
+      // Evaluation order: Admin before Baseline, then priority, then name.
+      const rank = (s: Stored<ClusterPolicy>): number => (s.value.spec.tier === 'Admin' ? 0 : 1);
+      const items = [...view.data.clusterPolicies]
+        .sort((a, b) => rank(a) - rank(b) || compareClusterPolicies(a.value, b.value))
+        .filter(
+          (s) =>
+            (q.name === undefined || s.value.metadata.name === q.name) &&
+            (sel === null || view.selected(s.value.spec.selector).some(epMatches)),
+        );
+      return { count: items.length, raws: items, table: (f) => clusterPolicyTable(items.map((s) => s.value), { wide: f === 'wide' }) };
+    }
     case 'endpoints': {
       const items = filterNamespaced(view.data.endpoints, q, epMatches);
       return { count: items.length, raws: items, table: (f, now) => endpointTable(items.map((s) => s.value), tableOpts(f, now)) };
@@ -105,7 +118,12 @@ export function runGet(ctx: CliContext, data: ModelData, q: Query, format: Outpu
   const contained = new Map(view.contained.map((c) => [c.key, c]));
   for (const i of data.invalid) {
     const c = contained.get(i.key);
-    const contains = c ? ` (the agents isolate every pod of namespace ${c.namespace} and allow nothing through it)` : '';
+    const cnp = containInvalidClusterPolicy(i.key, i.error);
+    const contains = c
+      ? ` (the agents isolate every pod of namespace ${c.namespace} and allow nothing through it)`
+      : cnp
+        ? ` (${INVALID_CLUSTER_POLICY_ENFORCED})`
+        : '';
     printWarning(ctx.out, `skipped invalid value at ${i.key}: ${i.error}${contains}`);
   }
   const { count, raws, table } = select(view, q);
@@ -129,9 +147,12 @@ export function runGet(ctx: CliContext, data: ModelData, q: Query, format: Outpu
 export function registerGet(program: Command, ctx: CliContext): void {
   program
     .command('get')
-    .summary('list policies, endpoints, namespaces or nodes')
+    .summary('list policies, cluster policies, endpoints, namespaces or nodes')
     .description('Print the objects stored in etcd, as a table or exactly as stored (-o yaml|json).')
-    .argument('<resource>', 'policies|policy|pol, endpoints|endpoint|ep, namespaces|namespace|ns, nodes|node')
+    .argument(
+      '<resource>',
+      'policies|policy|pol, clusterpolicies|clusterpolicy|cnp, endpoints|endpoint|ep, namespaces|namespace|ns, nodes|node',
+    )
     .argument('[name]', 'one object: <name>, or <namespace>/<name> for policies and endpoints')
     .option('-n, --namespace <ns>', 'the namespace of policies and endpoints', 'default')
     .option('-A, --all-namespaces', 'every namespace')
@@ -146,6 +167,8 @@ Examples:
   palisadectl get endpoints -n shop -l app=web -o wide
   palisadectl get ep -A -l "ns:team == 'blue'"     # endpoints in namespaces labelled team=blue
   palisadectl get policies -A -l app=web           # policies that apply to app=web endpoints
+  palisadectl get cnp -o wide                      # cluster policies in evaluation order
+  palisadectl get clusterpolicy deny-x -o yaml     # one cluster policy exactly as stored
   palisadectl get nodes                            # agents: in sync? revision, lag, errors`,
     )
     .action(async (resourceArg: string, nameArg: string | undefined, opts: GetOptions, cmd: Command) => {

@@ -1,13 +1,19 @@
 /** Resource names and aliases (kubectl-style), and `ns/name` argument parsing. */
 import { PalisadeError } from '@palisade/model';
 
-export type Resource = 'policies' | 'endpoints' | 'namespaces' | 'nodes';
+export type Resource = 'policies' | 'clusterpolicies' | 'endpoints' | 'namespaces' | 'nodes';
 
 const ALIASES: Record<string, Resource> = {
   policies: 'policies',
   policy: 'policies',
   pol: 'policies',
   pols: 'policies',
+  clusterpolicies: 'clusterpolicies',
+  clusterpolicy: 'clusterpolicies',
+  cnp: 'clusterpolicies',
+  cnps: 'clusterpolicies',
+  clusternetworkpolicies: 'clusterpolicies',
+  clusternetworkpolicy: 'clusterpolicies',
   endpoints: 'endpoints',
   endpoint: 'endpoints',
   ep: 'endpoints',
@@ -27,7 +33,7 @@ export function parseResource(word: string): Resource {
   if (!r)
     throw new PalisadeError(
       'INVALID_INPUT',
-      `unknown resource type ${JSON.stringify(word)} (expected policies|pol, endpoints|ep, namespaces|ns or nodes)`,
+      `unknown resource type ${JSON.stringify(word)} (expected policies|pol, clusterpolicies|cnp, endpoints|ep, namespaces|ns or nodes)`,
       { fields: { resource: word } },
     );
   return r;
@@ -35,6 +41,7 @@ export function parseResource(word: string): Resource {
 
 export const SINGULAR: Record<Resource, string> = {
   policies: 'policy',
+  clusterpolicies: 'cluster policy',
   endpoints: 'endpoint',
   namespaces: 'namespace',
   nodes: 'node',

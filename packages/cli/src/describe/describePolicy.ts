@@ -1,6 +1,6 @@
 /** What `describe policy` shows, computed from the model view (pure). */
 import { printSelector } from '@palisade/model';
-import type { Endpoint, Policy, PolicyError } from '@palisade/model';
+import type { Endpoint, Policy, PolicyError, Rule } from '@palisade/model';
 import { peerAdmits } from '../explain/ruleMatch.js';
 import type { Direction } from '../explain/types.js';
 import type { ModelView } from '../view/modelView.js';
@@ -38,19 +38,27 @@ export interface PolicyDescription {
   invalid: string | null;
 }
 
+/** The peers a rule admits right now (its ports aside). */
+export function peerAdmissions(view: ModelView, rule: Pick<Rule, 'peers'>): PeerAdmission {
+  const endpoints =
+    rule.peers.length === 0
+      ? view.endpoints
+      : view.endpoints.filter((ep) =>
+          rule.peers.some((p) => ep.spec.ips.some((ip) => peerAdmits(view, p, { endpoint: ep, ip }))),
+        );
+  const cidrs = rule.peers.length === 0 ? ['0.0.0.0/0', '::/0'] : rule.peers.flatMap((p) => ('cidr' in p ? [p.cidr] : []));
+  return { endpoints, cidrs };
+}
+
 function admissions(view: ModelView, policy: Policy, direction: Direction): RuleDescription[] {
   const rules = direction === 'ingress' ? policy.spec.ingress : policy.spec.egress;
   const parse = (t: string): ReturnType<ModelView['selector']> => view.selector(t);
-  return rules.map((rule, i) => {
-    const endpoints =
-      rule.peers.length === 0
-        ? view.endpoints
-        : view.endpoints.filter((ep) =>
-            rule.peers.some((p) => ep.spec.ips.some((ip) => peerAdmits(view, p, { endpoint: ep, ip }))),
-          );
-    const cidrs = rule.peers.length === 0 ? ['0.0.0.0/0', '::/0'] : rule.peers.flatMap((p) => ('cidr' in p ? [p.cidr] : []));
-    return { direction, index: i + 1, words: ruleWords(rule, direction, parse), admits: { endpoints, cidrs } };
-  });
+  return rules.map((rule, i) => ({
+    direction,
+    index: i + 1,
+    words: ruleWords(rule, direction, parse),
+    admits: peerAdmissions(view, rule),
+  }));
 }
 
 export function describePolicy(view: ModelView, namespace: string, name: string): PolicyDescription | null {

@@ -64,7 +64,11 @@ export function peerWords(peer: Peer, parse: (text: string) => SelectorExpr | nu
   return peer.except.length === 0 ? peer.cidr : `${peer.cidr} except ${peer.except.join(', ')}`;
 }
 
-export function ruleWords(rule: Rule, direction: Direction, parse: (text: string) => SelectorExpr | null): string {
+export function ruleWords(
+  rule: Pick<Rule, 'peers' | 'ports'> & { action: string },
+  direction: Direction,
+  parse: (text: string) => SelectorExpr | null,
+): string {
   const prep = direction === 'ingress' ? 'from' : 'to';
   const peers = rule.peers.length === 0 ? 'anywhere' : rule.peers.map((p) => peerWords(p, parse)).join(' or ');
   return `${rule.action} ${direction} ${prep} ${peers} ${portsWords(rule.ports)}`;

@@ -184,6 +184,7 @@ describe('explainConnection', () => {
     expect(v.ingress).toEqual({
       state: 'isolated',
       allowed: false,
+      tier: 'NetworkPolicy',
       policies: ['y/deny-all'],
       reason: 'isolated by policy y/deny-all; no rule allows',
     });

@@ -1,28 +1,40 @@
 /**
- * The explain evaluator: Kubernetes NetworkPolicy semantics over the stored model.
+ * The explain evaluator: the stored model evaluated the way the agents enforce it.
  * Pure (no I/O): the e2e suite uses it as the oracle that real traffic must agree with.
  *
- * A connection is allowed when both sides allow it. The source pod's egress side is
- * isolated iff some policy selecting it has type Egress; the destination pod's
- * ingress side likewise with Ingress. An isolated side allows the connection iff a
- * rule of one of its policies admits it (policies in `order`, then namespace/name;
- * the first matching rule decides, which for Kubernetes' allow-only rules is the
- * union). A policy with spec.error keeps isolating but has no rules. A plain IP
- * that is no pod's is not policed on its side. A pod always reaches itself.
+ * A connection is allowed when both sides allow it: the source pod's egress and the
+ * destination pod's ingress (an egress Accept still meets the destination's ingress).
+ * Each side walks the tiers (docs/cluster-policy.md):
  *
- * Which policies select a pod is what the agents enforce (ModelView.policiesFor): a
- * namespaced policy only selects pods of its own namespace, and an invalid stored
- * policy isolates its whole namespace in both directions and allows nothing. The
- * verdict says so whenever such a policy is involved, never silently.
+ *  1. Admin cluster policies selecting the pod with rules for the direction, by
+ *     (priority, name); rules in written order; the first match decides: Accept and
+ *     Deny are final, Pass leaves the tier (the model's evaluateTier).
+ *  2. NetworkPolicies: the side is isolated iff some policy selecting the pod has the
+ *     direction's type, and then their verdict is final: a rule admits it (policies
+ *     in `order`, then namespace/name; first matching rule decides, which for
+ *     Kubernetes' allow-only rules is the union) or it is blocked. A policy with
+ *     spec.error keeps isolating but has no rules.
+ *  3. Baseline cluster policies, as the Admin tier.
+ *  4. The default: allow.
+ *
+ * A plain IP that is no pod's is not policed on its side. A pod always reaches itself.
+ * Which policies select a pod is what the agents enforce (ModelView): a namespaced
+ * policy only selects pods of its own namespace, an invalid stored policy isolates its
+ * whole namespace in both directions and allows nothing, a cluster policy with an
+ * error denies everything in its directions with rules, and an invalid stored cluster
+ * policy is an Admin deny-all at priority 0 for every pod. The verdict says so
+ * whenever such a policy is involved, never silently.
  */
-import { PalisadeError } from '@palisade/model';
+import { PalisadeError, evaluateTier } from '@palisade/model';
 import type { Endpoint, Policy, Protocol } from '@palisade/model';
 import type { ModelView } from '../view/modelView.js';
 import { qualifiedName } from '../view/modelView.js';
+import { clusterContainmentWords } from '../view/clusterContainment.js';
 import { containmentWords } from '../view/containment.js';
 import { ipFamily, parseIp } from './ip.js';
 import { ruleAdmits } from './ruleMatch.js';
-import type { Direction, ExplainQuery, Party, ResolvedParty, SideVerdict, Verdict } from './types.js';
+import type { Connection } from './ruleMatch.js';
+import type { ClusterRuleHit, Direction, ExplainQuery, Party, ResolvedParty, SideVerdict, Verdict } from './types.js';
 
 type Spec = { endpoint: Endpoint; ip: string | null } | { endpoint: null; ip: string };
 
@@ -89,23 +101,94 @@ function evaluateSide(view: ModelView, s: SideInput): SideVerdict {
   const dir = s.direction;
   if (s.subject.endpoint === null)
     return { state: 'unpoliced', allowed: true, reason: `${s.subject.ip} is not a pod: ${dir} is not policed` };
-  const type = dir === 'ingress' ? 'Ingress' : 'Egress';
-  const name = qualifiedName(s.subject.endpoint);
-  const policies = view.policiesFor(s.subject.endpoint).filter((p) => p.spec.types.includes(type)).sort(byOrder);
-  if (policies.length === 0)
-    return { state: 'not-isolated', allowed: true, reason: `not isolated (no policy selects ${name} for ${dir})` };
-  const conn = {
+  const ep = s.subject.endpoint;
+  const conn: Connection = {
     peer: { endpoint: s.peer.endpoint, ip: s.peer.ip },
     destination: s.destination.endpoint,
     port: s.port,
     protocol: s.protocol,
   };
+  const walk: TierWalk = { passed: [], notes: [], considered: 0 };
+  const admin = clusterTier(view, { tier: 'Admin', ep, dir, conn, walk });
+  if (admin) return finish(admin, walk, dir);
+  const np = networkPolicyTier(view, ep, dir, conn);
+  if (np) return finish(np, walk, dir);
+  const name = qualifiedName(ep);
+  const baseline = clusterTier(view, { tier: 'Baseline', ep, dir, conn, walk });
+  if (baseline)
+    return finish({ ...baseline, reason: `no NetworkPolicy isolates ${name} for ${dir}; ${baseline.reason}` }, walk, dir);
+  const reason =
+    walk.considered === 0
+      ? `not isolated (no policy selects ${name} for ${dir})`
+      : `not isolated (no NetworkPolicy selects ${name} for ${dir}) and no cluster policy rule matched: default allow`;
+  return finish({ state: 'not-isolated', allowed: true, reason }, walk, dir);
+}
+
+/** What the cluster policy tiers met on the way to the decision. */
+interface TierWalk {
+  passed: ClusterRuleHit[];
+  notes: { policy: string; message: string }[];
+  /** Cluster policies that selected the pod for this direction, in both tiers walked. */
+  considered: number;
+}
+
+/**
+ * One cluster policy tier (the model's evaluateTier): a verdict when an Accept or
+ * Deny rule matched; null when nothing matched or a Pass rule left the tier.
+ */
+function clusterTier(
+  view: ModelView,
+  o: { tier: 'Admin' | 'Baseline'; ep: Endpoint; dir: Direction; conn: Connection; walk: TierWalk },
+): SideVerdict | null {
+  const cnps = view.clusterPoliciesFor(o.ep, o.tier, o.dir);
+  o.walk.considered += cnps.length;
+  for (const cp of cnps)
+    if (cp.invalid !== null || cp.error !== null) o.walk.notes.push({ policy: cp.name, message: clusterContainmentWords(cp) });
+  const out = evaluateTier(cnps, (cp) => cp[o.dir], (rule) => ruleAdmits(view, rule, o.conn));
+  if (out.action === null) return null;
+  const hit: ClusterRuleHit = { tier: o.tier, policy: out.policy.name, rule: out.rule, ruleName: out.ruleName, action: out.action };
+  if (out.action === 'Pass') {
+    o.walk.passed.push(hit);
+    return null;
+  }
+  const accepted = out.action === 'Accept';
+  return {
+    state: accepted ? 'allowed' : 'denied',
+    allowed: accepted,
+    tier: o.tier,
+    policy: hit.policy,
+    rule: hit.rule,
+    ruleName: hit.ruleName,
+    reason: `${accepted ? 'accepted' : 'denied'} by ${hitWords(hit, o.dir)}`,
+  };
+}
+
+const hitWords = (h: ClusterRuleHit, dir: Direction): string =>
+  `${h.tier} cluster policy ${h.policy} ${dir} rule ${h.rule} (${h.ruleName})`;
+
+/** Adds what the cluster tiers met (Pass rules, invalid or failed cluster policies) to a verdict. */
+function finish(v: SideVerdict, walk: TierWalk, dir: Direction): SideVerdict {
+  if (walk.passed.length === 0 && walk.notes.length === 0) return v;
+  const passes = walk.passed.map((h) => `passed by ${hitWords(h, dir)}; `).join('');
+  return {
+    ...v,
+    ...(walk.passed.length > 0 ? { passed: walk.passed } : {}),
+    ...(walk.notes.length > 0 ? { clusterNotes: walk.notes } : {}),
+    reason: `${passes}${v.reason}${walk.notes.map((n) => `; ${n.message}`).join('')}`,
+  };
+}
+
+/** The NetworkPolicy tier: its verdict when policies isolate the pod in this direction, else null. */
+function networkPolicyTier(view: ModelView, ep: Endpoint, dir: Direction, conn: Connection): SideVerdict | null {
+  const type = dir === 'ingress' ? 'Ingress' : 'Egress';
+  const policies = view.policiesFor(ep).filter((p) => p.spec.types.includes(type)).sort(byOrder);
+  if (policies.length === 0) return null;
   for (const p of policies) {
     if (p.spec.error) continue;
     const rules = dir === 'ingress' ? p.spec.ingress : p.spec.egress;
     for (const [i, rule] of rules.entries()) {
       if (!ruleAdmits(view, rule, conn)) continue;
-      const at = { policy: qualifiedName(p), rule: i + 1 };
+      const at = { tier: 'NetworkPolicy' as const, policy: qualifiedName(p), rule: i + 1 };
       if (rule.action === 'Allow')
         return { state: 'allowed', allowed: true, ...at, reason: `allowed by policy ${at.policy} ${dir} rule ${at.rule}` };
       if (rule.action === 'Deny')
@@ -113,7 +196,8 @@ function evaluateSide(view: ModelView, s: SideInput): SideVerdict {
       break; // Pass: the rest of this policy is skipped.
     }
   }
-  return isolatedVerdict(view, policies);
+  const { state, allowed, ...rest } = isolatedVerdict(view, policies);
+  return { state, allowed, tier: 'NetworkPolicy', ...rest };
 }
 
 /** No rule allowed: name every isolating policy, and say why the broken ones have no rules. */

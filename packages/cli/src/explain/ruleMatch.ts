@@ -34,7 +34,7 @@ export interface Connection {
 }
 
 /** Empty ports / peers mean "all", exactly as in the Kubernetes API. */
-export function ruleAdmits(view: ModelView, rule: Rule, c: Connection): boolean {
+export function ruleAdmits(view: ModelView, rule: Pick<Rule, 'ports' | 'peers'>, c: Connection): boolean {
   const portOk = rule.ports.length === 0 || rule.ports.some((pm) => portAdmits(pm, c.port, c.protocol, c.destination));
   const peerOk = rule.peers.length === 0 || rule.peers.some((p) => peerAdmits(view, p, c.peer));
   return portOk && peerOk;

@@ -17,13 +17,42 @@ export interface ResolvedParty extends Party {
 
 export type SideState = 'same-pod' | 'unpoliced' | 'not-isolated' | 'allowed' | 'denied' | 'isolated';
 
+/** The tier whose verdict stands: a cluster policy tier, or the NetworkPolicy tier. */
+export type TierName = 'Admin' | 'NetworkPolicy' | 'Baseline';
+
+/** A cluster policy rule that matched: the decision, or a Pass that left its tier. */
+export interface ClusterRuleHit {
+  tier: 'Admin' | 'Baseline';
+  /** The cluster policy's name (cluster-scoped: no namespace). */
+  policy: string;
+  /** 1-based index within its rules of this direction. */
+  rule: number;
+  ruleName: string;
+  action: 'Accept' | 'Deny' | 'Pass';
+}
+
 export interface SideVerdict {
   state: SideState;
   allowed: boolean;
-  /** The deciding policy (`ns/name`) for allowed/denied. */
+  /**
+   * The tier that decided, when policies were involved: Admin/Baseline for a cluster
+   * policy rule, NetworkPolicy for an isolated pod's verdict. Absent for the default
+   * allow and for unpoliced or same-pod sides.
+   */
+  tier?: TierName;
+  /** The deciding policy for allowed/denied: `ns/name`, or a cluster policy's name. */
   policy?: string;
   /** 1-based index of the deciding rule within that policy's rules of this direction. */
   rule?: number;
+  /** The deciding cluster policy rule's name. */
+  ruleName?: string;
+  /** Cluster policy Pass rules that left their tier before the decision, in order. */
+  passed?: ClusterRuleHit[];
+  /**
+   * Cluster policies involved whose stored value is invalid, or that carry a
+   * translation error, and what the agents enforce instead.
+   */
+  clusterNotes?: { policy: string; message: string }[];
   /** Every policy that isolates this side (in evaluation order). */
   policies?: string[];
   /** Isolating policies whose spec.error removed all their rules. */

@@ -8,7 +8,7 @@ import { formatTable } from './table.js';
 
 const MAX_LISTED = 10;
 
-function plural(n: number, word: string): string {
+export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
@@ -18,7 +18,7 @@ function listNames(eps: Endpoint[]): string {
   return `${names.join(', ')}${more}`;
 }
 
-function admitsLine(r: RuleDescription, total: number): string {
+export function admitsLine(r: Pick<RuleDescription, 'admits'>, total: number): string {
   const { endpoints, cidrs } = r.admits;
   const anywhere = cidrs.includes('0.0.0.0/0') && cidrs.includes('::/0');
   const eps =
@@ -69,6 +69,25 @@ function header(d: PolicyDescription): string[] {
   ];
 }
 
+/** "Selected endpoints (n, on m nodes):" and a NODE/ENDPOINT/IPS table (unescaped lines). */
+export function selectedLines(selected: Endpoint[]): string[] {
+  const nodes = new Set(selected.map((e) => e.spec.node));
+  const lines = ['', `Selected endpoints (${selected.length}, on ${plural(nodes.size, 'node')}):`];
+  if (selected.length === 0) return [...lines, '  <none>'];
+  return [
+    ...lines,
+    ...formatTable(
+      ['NODE', 'ENDPOINT', 'IPS'],
+      [...selected]
+        .sort((a, b) => a.spec.node.localeCompare(b.spec.node))
+        .map((e) => [e.spec.node, qualifiedName(e), e.spec.ips.join(',')]),
+    )
+      .trimEnd()
+      .split('\n')
+      .map((l) => `  ${l}`),
+  ];
+}
+
 export function formatPolicyDescription(d: PolicyDescription, totalEndpoints: number): string {
   const lines = header(d);
   if (d.error)
@@ -78,21 +97,7 @@ export function formatPolicyDescription(d: PolicyDescription, totalEndpoints: nu
       '       The policy could not be translated. Agents isolate the endpoints it selects',
       '       and ignore all of its rules, so it blocks everything it selects.',
     );
-  const nodes = new Set(d.selected.map((e) => e.spec.node));
-  lines.push('', `Selected endpoints (${d.selected.length}, on ${plural(nodes.size, 'node')}):`);
-  if (d.selected.length === 0) lines.push('  <none>');
-  else
-    lines.push(
-      ...formatTable(
-        ['NODE', 'ENDPOINT', 'IPS'],
-        [...d.selected]
-          .sort((a, b) => a.spec.node.localeCompare(b.spec.node))
-          .map((e) => [e.spec.node, qualifiedName(e), e.spec.ips.join(',')]),
-      )
-        .trimEnd()
-        .split('\n')
-        .map((l) => `  ${l}`),
-    );
+  lines.push(...selectedLines(d.selected));
   lines.push(...ruleSection(d, 'ingress', totalEndpoints), ...ruleSection(d, 'egress', totalEndpoints));
   // Names, selectors, label values and errors are stored strings: each line is escaped.
   return `${lines.map(escapeControls).join('\n')}\n`;

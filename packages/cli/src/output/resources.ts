@@ -1,5 +1,5 @@
 /** Tables for `get` (-o table / wide). The NAMESPACE column appears with -A, as in kubectl. */
-import type { Endpoint, Namespace, Policy } from '@palisade/model';
+import type { ClusterPolicy, Endpoint, Namespace, Policy } from '@palisade/model';
 import type { NodeRow } from '../view/nodes.js';
 import { formatAge, formatLabels, formatTable, oneLine, orNone } from './table.js';
 
@@ -34,6 +34,26 @@ export function policyTable(policies: Policy[], o: TableOptions): string {
     ],
   }));
   return withNamespace(o, headers, rows);
+}
+
+/** Cluster-scoped: no NAMESPACE column. Rows come in evaluation order (tier, priority, name). */
+export function clusterPolicyTable(policies: ClusterPolicy[], o: Pick<TableOptions, 'wide'>): string {
+  const headers = ['NAME', 'TIER', 'PRIORITY', ...(o.wide ? ['SELECTOR', 'INGRESS-RULES', 'EGRESS-RULES', 'WARNINGS', 'ERROR'] : [])];
+  const rows = policies.map((p) => [
+    p.metadata.name,
+    p.spec.tier,
+    String(p.spec.priority),
+    ...(o.wide
+      ? [
+          p.spec.selector,
+          String(p.spec.ingress.length),
+          String(p.spec.egress.length),
+          p.spec.warnings.length === 0 ? '<none>' : oneLine(p.spec.warnings.join('; ')),
+          p.spec.error ? oneLine(`${p.spec.error.field}: ${p.spec.error.message}`) : '<none>',
+        ]
+      : []),
+  ]);
+  return formatTable(headers, rows);
 }
 
 export function endpointTable(endpoints: Endpoint[], o: TableOptions): string {

@@ -2,13 +2,25 @@
 import {
   API_VERSION,
   AgentStatusSchema,
+  ClusterPolicySchema,
   EndpointSchema,
   NamespaceSchema,
   PolicySchema,
   peerSelector,
   policySelector,
 } from '@palisade/model';
-import type { AgentStatus, Endpoint, EndpointInput, LabelSelector, NamespaceInput, Namespace, Policy, PolicyInput } from '@palisade/model';
+import type {
+  AgentStatus,
+  ClusterPolicy,
+  ClusterPolicyInput,
+  Endpoint,
+  EndpointInput,
+  LabelSelector,
+  NamespaceInput,
+  Namespace,
+  Policy,
+  PolicyInput,
+} from '@palisade/model';
 import type { ModelData, Stored } from '../view/modelView.js';
 import { policySelectorError } from '../view/containment.js';
 import { ModelView } from '../view/modelView.js';
@@ -88,12 +100,55 @@ export const peer = (
   sel: { podSelector?: LabelSelector; namespaceSelector?: LabelSelector },
 ): { selector: string } => ({ selector: peerSelector(sel, ns) });
 
+/** A cluster policy as the controller writes it (default: Admin, priority 10, every pod, no rules). */
+export function makeClusterPolicy(name: string, ...tweaks: Tweak<ClusterPolicyInput>[]): ClusterPolicy {
+  const input: ClusterPolicyInput = {
+    apiVersion: API_VERSION,
+    kind: 'ClusterPolicy',
+    metadata: { name },
+    spec: { tier: 'Admin', priority: 10, selector: 'all()', ingress: [], egress: [] },
+  };
+  for (const t of tweaks) t(input);
+  return ClusterPolicySchema.parse(input);
+}
+
+/** A CNP subject or peer (`namespaces`, or `pods`: namespaceSelector + podSelector) as a selector. */
+export const cnpSelector = (sel: { namespaces?: LabelSelector; pods?: LabelSelector }): string =>
+  peerSelector({ namespaceSelector: sel.namespaces ?? {}, ...(sel.pods ? { podSelector: sel.pods } : {}) }, '');
+
+export const tier = (t: 'Admin' | 'Baseline', priority: number): Tweak<ClusterPolicyInput> => (p) => {
+  p.spec.tier = t;
+  p.spec.priority = priority;
+};
+export const subject = (selector: string): Tweak<ClusterPolicyInput> => (p) => {
+  p.spec.selector = selector;
+};
+type ClusterRuleInput = NonNullable<ClusterPolicyInput['spec']['ingress']>[number];
+/** Rules named `ingress[i]` unless named. */
+export const cnpIngress = (...rules: (Omit<ClusterRuleInput, 'name'> & { name?: string })[]): Tweak<ClusterPolicyInput> =>
+  (p) => {
+    const have = p.spec.ingress ?? [];
+    p.spec.ingress = [...have, ...rules.map((r, i) => ({ ...r, name: r.name ?? `ingress[${have.length + i}]` }))];
+  };
+export const cnpEgress = (...rules: (Omit<ClusterRuleInput, 'name'> & { name?: string })[]): Tweak<ClusterPolicyInput> =>
+  (p) => {
+    const have = p.spec.egress ?? [];
+    p.spec.egress = [...have, ...rules.map((r, i) => ({ ...r, name: r.name ?? `egress[${have.length + i}]` }))];
+  };
+export const cnpError = (field: string, message: string): Tweak<ClusterPolicyInput> => (p) => {
+  p.spec.error = { field, message };
+};
+export const cnpWarnings = (...w: string[]): Tweak<ClusterPolicyInput> => (p) => {
+  p.spec.warnings = w;
+};
+
 function stored<T>(key: string, value: T, rev: number): Stored<T> {
   return { key, value, raw: JSON.stringify(value), modRevision: String(rev) };
 }
 
 export function makeData(parts: {
   policies?: Policy[];
+  clusterPolicies?: ClusterPolicy[];
   endpoints?: Endpoint[];
   namespaces?: Namespace[];
   extra?: Partial<ModelData>;
@@ -108,6 +163,13 @@ export function makeData(parts: {
   const policies = (parts.policies ?? [])
     .filter((p) => policySelectorError(p) === null)
     .map((p) => stored(policyKey(p), p, ++rev));
+  const cnpKey = (p: ClusterPolicy): string => `/palisade/v1/clusterpolicy/${p.metadata.name}`;
+  const cnps = parts.clusterPolicies ?? [];
+  for (const p of cnps) {
+    const error = policySelectorError(p);
+    if (error !== null) unreadable.push({ key: cnpKey(p), error, modRevision: String(++rev) });
+  }
+  const clusterPolicies = cnps.filter((p) => policySelectorError(p) === null).map((p) => stored(cnpKey(p), p, ++rev));
   const endpoints = (parts.endpoints ?? []).map((e) =>
     stored(`/palisade/v1/endpoint/${e.spec.node}/${e.metadata.namespace}/${e.metadata.name}`, e, ++rev),
   );
@@ -116,6 +178,7 @@ export function makeData(parts: {
     revision: String(rev),
     modelRevision: String(rev),
     policies,
+    clusterPolicies,
     endpoints,
     namespaces,
     agents: [],

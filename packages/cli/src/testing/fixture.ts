@@ -7,6 +7,13 @@ import type { ModelSource } from '../source.js';
 import type { CliContext } from '../context.js';
 import { CapturedOutput } from '../output/io.js';
 import {
+  cnpEgress,
+  cnpIngress,
+  cnpSelector,
+  cnpWarnings,
+  makeClusterPolicy,
+  subject,
+  tier,
   ingressRule,
   ip,
   labels,
@@ -44,6 +51,42 @@ export function shopData(agentRevision = '20', extra: Partial<ModelData> = {}): 
   data.agents = storedAgents([makeAgent('node-a', agentRevision), makeAgent('node-b', agentRevision)], 24);
   data.leader = { id: 'controller-7f9c', since: '2025-01-01T00:00:00.000Z' };
   return { ...data, ...extra };
+}
+
+/**
+ * The shop plus cluster policies: an Admin guard on db that passes mid (to the
+ * NetworkPolicies) and denies everyone else, an Admin egress Accept to DNS, and a
+ * Baseline default deny for namespace outside.
+ */
+export function clusterShopData(): ModelData {
+  const data = shopData();
+  const shop = { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } };
+  const more = makeData({
+    clusterPolicies: [
+      makeClusterPolicy(
+        'guard-db',
+        tier('Admin', 10),
+        subject(cnpSelector({ namespaces: shop, pods: { matchLabels: { app: 'db' } } })),
+        cnpIngress(
+          { name: 'pass-mid', action: 'Pass', peers: [{ selector: cnpSelector({ namespaces: shop, pods: { matchLabels: { app: 'mid' } } }) }] },
+          { name: 'deny-others', action: 'Deny' },
+        ),
+      ),
+      makeClusterPolicy(
+        'allow-dns',
+        tier('Admin', 5),
+        cnpEgress({ name: 'dns', action: 'Accept', peers: [{ cidr: '10.96.0.10/32' }], ports: [{ protocol: 'UDP', port: 53 }] }),
+        cnpWarnings('spec.egress[1].to[0].domainNames: not supported; the rule fails closed'),
+      ),
+      makeClusterPolicy(
+        'outside-default-deny',
+        tier('Baseline', 100),
+        subject(cnpSelector({ namespaces: { matchLabels: { 'kubernetes.io/metadata.name': 'outside' } } })),
+        cnpIngress({ name: 'deny-all', action: 'Deny' }),
+      ),
+    ],
+  });
+  return { ...data, clusterPolicies: more.clusterPolicies.map((s, i) => ({ ...s, modRevision: String(21 + i) })) };
 }
 
 export interface TestContext extends CliContext {

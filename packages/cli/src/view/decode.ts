@@ -3,13 +3,16 @@
  * model's decodeStoredValue (JSON, schema, metadata matching the key); values that
  * fail are kept as `invalid` so the CLI reports them instead of hiding them. A policy
  * whose selectors do not parse is invalid too, exactly as the agents judge it
- * (containment.ts), so that it is shown as the deny-all the agents enforce.
+ * (containment.ts), so that it is shown as the deny-all the agents enforce; the same
+ * holds for a cluster policy (clusterContainment.ts).
  */
 import {
+  CLUSTER_POLICY_PREFIX,
   ENDPOINT_PREFIX,
   NAMESPACE_PREFIX,
   POLICY_PREFIX,
   decodeStoredValue,
+  policySelectorError as selectorError,
 } from '@palisade/model';
 import { policySelectorError } from './containment.js';
 import type { ModelData } from './modelView.js';
@@ -20,7 +23,7 @@ export interface RawItem {
   modRevision: string;
 }
 
-const MODEL_PREFIXES = [POLICY_PREFIX, ENDPOINT_PREFIX, NAMESPACE_PREFIX];
+const MODEL_PREFIXES = [POLICY_PREFIX, CLUSTER_POLICY_PREFIX, ENDPOINT_PREFIX, NAMESPACE_PREFIX];
 const maxRev = (a: string, b: string): string => (BigInt(a) >= BigInt(b) ? a : b);
 
 export function decodeModel(items: RawItem[], revision: string): ModelData {
@@ -28,6 +31,7 @@ export function decodeModel(items: RawItem[], revision: string): ModelData {
     revision,
     modelRevision: '0',
     policies: [],
+    clusterPolicies: [],
     endpoints: [],
     namespaces: [],
     agents: [],
@@ -36,7 +40,13 @@ export function decodeModel(items: RawItem[], revision: string): ModelData {
   };
   for (const item of items) {
     const d = decodeStoredValue(item.key, item.value);
-    const error = !d.ok ? d.error : d.kind === 'policy' ? policySelectorError(d.value) : null;
+    const error = !d.ok
+      ? d.error
+      : d.kind === 'policy'
+        ? policySelectorError(d.value)
+        : d.kind === 'clusterPolicy'
+          ? selectorError(d.value)
+          : null;
     if (!d.ok || error !== null) {
       data.invalid.push({ key: item.key, error: error ?? '', modRevision: item.modRevision });
     } else {
@@ -55,7 +65,8 @@ export function decodeModel(items: RawItem[], revision: string): ModelData {
           data.agents.push({ ...stored, value: d.value });
           break;
         case 'clusterPolicy':
-          break; // not shown yet (ClusterNetworkPolicy support is in progress)
+          data.clusterPolicies.push({ ...stored, value: d.value });
+          break;
         case 'leader':
           data.leader = { id: d.value.holder, since: d.value.since };
           break;
@@ -66,7 +77,7 @@ export function decodeModel(items: RawItem[], revision: string): ModelData {
           break;
       }
     }
-    // Agents program policy/, endpoint/ and namespace/ writes (invalid ones included:
+    // Agents program policy/, clusterpolicy/, endpoint/ and namespace/ writes (invalid ones included:
     // they contain them); their own status and the leader key are not theirs to program.
     if (MODEL_PREFIXES.some((p) => item.key.startsWith(p)))
       data.modelRevision = maxRev(data.modelRevision, item.modRevision);

@@ -7,10 +7,23 @@
  * confined to its own namespace (the model's policySubject), and every invalid policy
  * as the deny-all stand-in the agents put in its place (containment.ts). Peer
  * selectors of valid policies always parse (otherwise the policy is invalid).
+ * Cluster policies likewise: as enforced (clusterContainment.ts), in evaluation order.
  */
-import { matchSelector, parseKey, parseSelector, policySubject, selectorLabels } from '@palisade/model';
-import type { AgentStatus, Endpoint, Labels, Namespace, Policy, PolicySubject, SelectorExpr } from '@palisade/model';
+import { compareClusterPolicies, matchSelector, parseKey, parseSelector, policySubject, selectorLabels } from '@palisade/model';
+import type {
+  AgentStatus,
+  ClusterPolicy,
+  Endpoint,
+  Labels,
+  Namespace,
+  Policy,
+  PolicySubject,
+  SelectorExpr,
+  Tier,
+} from '@palisade/model';
 import { sameIp } from '../explain/ip.js';
+import { containInvalidClusterPolicy, enforceClusterPolicy } from './clusterContainment.js';
+import type { EnforcedClusterPolicy } from './clusterContainment.js';
 import { containInvalidPolicy } from './containment.js';
 import type { ContainedPolicy } from './containment.js';
 
@@ -32,6 +45,7 @@ export interface ModelData {
   /** The etcd revision the snapshot was read at. */
   revision: string;
   policies: Stored<Policy>[];
+  clusterPolicies: Stored<ClusterPolicy>[];
   endpoints: Stored<Endpoint>[];
   namespaces: Stored<Namespace>[];
   agents: Stored<AgentStatus>[];
@@ -61,6 +75,8 @@ export class ModelView {
   readonly contained: ContainedPolicy[];
   /** Valid policies and the stand-ins of invalid ones: what the agents enforce. */
   readonly enforced: Policy[];
+  /** Valid cluster policies and the stand-ins of invalid ones, by tier then (priority, name). */
+  readonly clusterPolicies: EnforcedClusterPolicy[];
   private readonly nsLabels = new Map<string, Labels>();
   private readonly parsed = new Map<string, SelectorExpr | null>();
   private readonly subjects = new Map<string, PolicySubject>();
@@ -73,6 +89,11 @@ export class ModelView {
       .sort((a, b) => a.key.localeCompare(b.key));
     for (const c of this.contained) this.containedByName.set(`${c.namespace}/${c.name}`, c);
     this.enforced = [...this.policies, ...this.contained.map((c) => c.policy)].sort(byNsName);
+    const tierRank = (t: Tier): number => (t === 'Admin' ? 0 : 1);
+    this.clusterPolicies = [
+      ...data.clusterPolicies.map((s) => enforceClusterPolicy(s.value)),
+      ...data.invalid.flatMap((i) => containInvalidClusterPolicy(i.key, i.error) ?? []),
+    ].sort((a, b) => tierRank(a.tier) - tierRank(b.tier) || compareClusterPolicies(a.source, b.source));
     this.endpoints = data.endpoints.map((s) => s.value).sort(byNsName);
     this.namespaces = data.namespaces
       .map((s) => s.value)
@@ -134,6 +155,22 @@ export class ModelView {
   /** The policies the agents apply to the endpoint, invalid ones' stand-ins included. */
   policiesFor(ep: Endpoint): Policy[] {
     return this.enforced.filter((p) => this.applies(p, ep));
+  }
+
+  /** Endpoints a cluster policy selects right now (not confined to a namespace). */
+  selectedByCluster(cp: Pick<EnforcedClusterPolicy, 'selector'>): Endpoint[] {
+    return this.selected(cp.selector);
+  }
+
+  /** The cluster policies of `tier` selecting `ep` with rules for `direction`, in evaluation order. */
+  clusterPoliciesFor(ep: Endpoint, tier: Tier, direction: 'ingress' | 'egress'): EnforcedClusterPolicy[] {
+    return this.clusterPolicies.filter(
+      (cp) => cp.tier === tier && cp[direction].length > 0 && this.matches(cp.selector, ep),
+    );
+  }
+
+  findClusterPolicy(name: string): EnforcedClusterPolicy | undefined {
+    return this.clusterPolicies.find((cp) => cp.name === name);
   }
 
   /** The containment of an invalid stored policy, by namespace and name. */
