@@ -15,14 +15,10 @@
  *    that matches decides. Accept and Deny are final for the direction, Pass leaves the
  *    tier (the next tier decides).
  */
-import { ALL_SELECTOR } from './selector/types.js';
-import { API_VERSION } from './schema/common.js';
 import type { ClusterPolicy, ClusterRule, ClusterRuleAction } from './schema/clusterPolicy.js';
 
 /** Name of the Deny-all rule that stands in for the rules of a CNP with `error`. */
 export const ERROR_RULE_NAME = 'fail-closed';
-/** Name of the rule of the stand-in for an unusable stored CNP. */
-export const INVALID_RULE_NAME = 'invalid';
 
 const denyAll = (name: string): ClusterRule => ({ name, action: 'Deny', peers: [], ports: [] });
 
@@ -34,25 +30,6 @@ export function compareClusterPolicies(
   const x = a.metadata.name;
   const y = b.metadata.name;
   return a.spec.priority - b.spec.priority || (x < y ? -1 : x > y ? 1 : 0);
-}
-
-/** The stand-in for a stored CNP that cannot be used: Admin, priority 0, everything denied. */
-export function denyAllClusterPolicy(name: string, error: string): ClusterPolicy {
-  const deny = denyAll(INVALID_RULE_NAME);
-  return {
-    apiVersion: API_VERSION,
-    kind: 'ClusterPolicy',
-    metadata: { name },
-    spec: {
-      tier: 'Admin',
-      priority: 0,
-      selector: ALL_SELECTOR,
-      ingress: [deny],
-      egress: [deny],
-      warnings: [],
-      error: { field: '(stored value)', message: error },
-    },
-  };
 }
 
 /**

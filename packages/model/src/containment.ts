@@ -44,7 +44,7 @@ export function policySelectorError(p: SelectorBearing): string | null {
       return `${where}: ${errorMessage(err)}`;
     }
   };
-  const rules: (readonly [{ peers: Policy['spec']['ingress'][number]['peers'] }, string])[] = [
+  const rules: (readonly [SelectorBearing['spec']['ingress'][number], string])[] = [
     ...p.spec.ingress.map((r, i) => [r, `spec.ingress.${i}`] as const),
     ...p.spec.egress.map((r, i) => [r, `spec.egress.${i}`] as const),
   ];
