@@ -61,7 +61,7 @@ describe('IpSets', () => {
     s.replaceMembers(sel('a'), ips(300_000));
     await s.applyUpdates();
     expect(k.sets.get(A4)!.members).toEqual(new Set(ips(300_000)));
-  });
+  }, 60_000);
 
   it('set types per kind', async () => {
     s.replaceMembers(named('http'), ['10.0.0.1,tcp:80']);
