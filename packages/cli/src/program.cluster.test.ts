@@ -137,7 +137,7 @@ describe('describe clusterpolicy', () => {
     expect(r.stdout).toContain('Tier:        Admin (enforced in its place; evaluated before NetworkPolicies)\n');
     expect(r.stdout).toContain('Priority:    0 (enforced in its place; 1st of 3 Admin cluster policies; lower first, ties by name)\n');
     expect(r.stdout).toContain('Selected endpoints (4, on 2 nodes):');
-    expect(r.stdout).toContain('  1. invalid: Deny ingress from anywhere on any port\n');
+    expect(r.stdout).toContain('  1. ingress[invalid]: Deny ingress from anywhere on any port\n');
     expect(r.stderr).toMatch(/error: cluster policy bad is stored but invalid: spec\.selector: /);
   });
 
