@@ -140,7 +140,9 @@ export interface FieldError {
     | 'FieldValueRequired'
     | 'FieldValueForbidden'
     | 'FieldValueNotSupported'
-    | 'FieldValueDuplicate';
+    | 'FieldValueDuplicate'
+    | 'FieldValueTooMany'
+    | 'FieldValueTooLong';
   field: string;
   message: string;
 }
@@ -151,6 +153,8 @@ const TYPE_TEXT: Record<FieldError['type'], string> = {
   FieldValueForbidden: 'Forbidden',
   FieldValueNotSupported: 'Unsupported value',
   FieldValueDuplicate: 'Duplicate value',
+  FieldValueTooMany: 'Too many',
+  FieldValueTooLong: 'Too long',
 };
 
 function showValue(v: unknown): string {
