@@ -39,8 +39,10 @@ function groups(): string[] {
 }
 
 function apiGroup(group: string): JsonObject {
-  const gv = { groupVersion: `${group}/v1`, version: 'v1' };
-  return { name: group, versions: [gv], preferredVersion: gv };
+  const versions = [
+    ...new Set(RESOURCES.filter((r) => r.group === group).map((r) => r.version)),
+  ].map((version) => ({ groupVersion: `${group}/${version}`, version }));
+  return { name: group, versions, preferredVersion: versions[0] };
 }
 
 export function apiGroupList(): JsonObject {
@@ -53,13 +55,18 @@ export function apiGroupDoc(group: string): JsonObject | undefined {
     : undefined;
 }
 
+/** Namespaces are the one resource here without deletecollection; custom resources have it. */
+export function hasDeleteCollection(def: ResourceDef): boolean {
+  return def.namespaced || def.custom === true;
+}
+
 function resourceEntries(def: ResourceDef): JsonObject[] {
   const main: JsonObject = {
     name: def.plural,
     singularName: def.singular,
     namespaced: def.namespaced,
     kind: def.kind,
-    verbs: def.namespaced ? VERBS : VERBS.filter((v) => v !== 'deletecollection'),
+    verbs: hasDeleteCollection(def) ? VERBS : VERBS.filter((v) => v !== 'deletecollection'),
     shortNames: def.shortNames,
   };
   if (def.categories.length > 0) main.categories = def.categories;

@@ -125,6 +125,7 @@ export class Registry {
       next = clone(old);
       if (obj.status === undefined) delete next.status;
       else next.status = obj.status;
+      s.defaults(next);
     } else {
       next = obj;
       const meta = next.metadata;
@@ -170,9 +171,10 @@ export class Registry {
     const patch = parseJson(req.body);
     let result: unknown;
     if (type === 'application/merge-patch+json') result = mergePatch(old, patch);
-    else if (type === 'application/strategic-merge-patch+json') result = strategicMerge(old, patch);
+    else if (type === 'application/strategic-merge-patch+json' && !def.custom)
+      result = strategicMerge(old, patch);
     else if (type === 'application/json-patch+json') result = jsonPatch(old, patch);
-    else throw unsupportedMediaType(type);
+    else throw unsupportedMediaType(type, def.custom === true);
     const next = toKubeObject(result);
     next.metadata.name ??= name;
     return this.update(def, ns, name, next, opts);

@@ -14,6 +14,8 @@ export interface ResourceDef {
   hasStatus: boolean;
   /** Whether metadata.generation is maintained (bumped on spec change). */
   hasGeneration: boolean;
+  /** Served from a CustomResourceDefinition (JSON only, no strategic merge patch). */
+  custom?: boolean;
 }
 
 export const NAMESPACES: ResourceDef = {
@@ -55,9 +57,29 @@ export const NETWORK_POLICIES: ResourceDef = {
   hasGeneration: true,
 };
 
-export const RESOURCES: readonly ResourceDef[] = [NAMESPACES, PODS, NETWORK_POLICIES];
+/** policy.networking.k8s.io/v1alpha2, as the network-policy-api CRD serves it. */
+export const CLUSTER_NETWORK_POLICIES: ResourceDef = {
+  group: 'policy.networking.k8s.io',
+  version: 'v1alpha2',
+  plural: 'clusternetworkpolicies',
+  singular: 'clusternetworkpolicy',
+  kind: 'ClusterNetworkPolicy',
+  namespaced: false,
+  shortNames: ['cnp'],
+  categories: [],
+  hasStatus: true,
+  hasGeneration: true,
+  custom: true,
+};
 
-export type ResourceName = 'namespaces' | 'pods' | 'networkpolicies';
+export const RESOURCES: readonly ResourceDef[] = [
+  NAMESPACES,
+  PODS,
+  NETWORK_POLICIES,
+  CLUSTER_NETWORK_POLICIES,
+];
+
+export type ResourceName = 'namespaces' | 'pods' | 'networkpolicies' | 'clusternetworkpolicies';
 
 export function apiVersionOf(def: ResourceDef): string {
   return def.group ? `${def.group}/${def.version}` : def.version;

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { deleteOptions } from './deletion.js';
-import { versionInfo } from './discovery.js';
+import { hasDeleteCollection, versionInfo } from './discovery.js';
 import { ListPager, listBody } from './list.js';
 import {
   OPENAPI_V2_PROTOBUF,
@@ -165,7 +165,7 @@ export class ApiHandler {
       if (method === 'POST') {
         this.count(`create ${resName}`);
         reply(201, this.registry.create(def, nsArg, parseJson(ctx.body), { dryRun }));
-      } else if (method === 'DELETE' && def.namespaced) {
+      } else if (method === 'DELETE' && hasDeleteCollection(def)) {
         this.count(`deletecollection ${resName}`);
         const matcher = combine(
           labelMatcher(q.get('labelSelector')),

@@ -119,12 +119,19 @@ export function methodNotAllowed(): PalisadeError {
   );
 }
 
-export function unsupportedMediaType(type: string): PalisadeError {
+/** A patch type the resource does not take (custom resources have no strategic merge patch). */
+export function unsupportedMediaType(type: string, custom = false): PalisadeError {
+  const types = [
+    'application/json-patch+json',
+    'application/merge-patch+json',
+    'application/apply-patch+yaml',
+  ];
+  if (!custom) types.push('application/strategic-merge-patch+json');
   return statusError(
     makeStatus(
       415,
       'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json; got ${type}`,
+      `the body of the request was in an unknown format - accepted media types include: ${types.join(', ')}; got ${type}`,
     ),
   );
 }

@@ -8,7 +8,14 @@ import {
   validateNetworkPolicy,
   validateNetworkPolicySpec,
 } from './netpolValidation.js';
-import { NAMESPACES, NETWORK_POLICIES, PODS, type ResourceDef } from './resources.js';
+import { customResourceStrategy } from './customResource.js';
+import {
+  CLUSTER_NETWORK_POLICIES,
+  NAMESPACES,
+  NETWORK_POLICIES,
+  PODS,
+  type ResourceDef,
+} from './resources.js';
 import { fieldErr, type FieldError } from './status.js';
 import { asObject, deepEqual, isObject, type JsonObject, type KubeObject } from './types.js';
 import {
@@ -192,4 +199,5 @@ export const STRATEGIES: Record<string, Strategy> = {
   namespaces: namespaceStrategy,
   pods: podStrategy,
   networkpolicies: networkPolicyStrategy,
+  clusternetworkpolicies: customResourceStrategy(CLUSTER_NETWORK_POLICIES),
 };

@@ -36,6 +36,13 @@ const COLUMNS: Record<string, Column[]> = {
     col('Readiness Gates', 'string', '', 1),
   ],
   networkpolicies: [col('Name', 'string', 'name'), col('Pod-Selector'), col('Age')],
+  // The CRD's additionalPrinterColumns (Age is a date column, as for any CRD).
+  clusternetworkpolicies: [
+    col('Name', 'string', 'name'),
+    col('Tier'),
+    col('Priority'),
+    col('Age', 'date'),
+  ],
 };
 
 export function humanDuration(ms: number): string {
@@ -123,6 +130,12 @@ function cells(def: ResourceDef, o: KubeObject): unknown[] {
       return podCells(o);
     case 'namespaces':
       return [o.metadata.name, phaseOf(o), age(o)];
+    case 'clusternetworkpolicies': {
+      const spec = asObject(o.spec);
+      const show = (v: unknown): string | null =>
+        typeof v === 'string' || typeof v === 'number' ? String(v) : null;
+      return [o.metadata.name, show(spec.tier), show(spec.priority), age(o)];
+    }
     default:
       return [o.metadata.name, formatLabelSelector(asObject(o.spec).podSelector), age(o)];
   }

@@ -110,3 +110,21 @@ export function makeNetworkPolicy(
 export const podsPath = (ns: string): string => `/api/v1/namespaces/${ns}/pods`;
 export const netpolPath = (ns: string): string =>
   `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`;
+
+export function makeClusterNetworkPolicy(name: string, ...tweaks: ((cnp: any) => void)[]): any {
+  const cnp: any = {
+    apiVersion: 'policy.networking.k8s.io/v1alpha2',
+    kind: 'ClusterNetworkPolicy',
+    metadata: { name },
+    spec: {
+      tier: 'Admin',
+      priority: 10,
+      subject: { namespaces: {} },
+      ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }],
+    },
+  };
+  for (const t of tweaks) t(cnp);
+  return cnp;
+}
+
+export const cnpPath = '/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies';
