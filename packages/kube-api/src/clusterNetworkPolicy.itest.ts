@@ -274,9 +274,9 @@ metadata:
 spec:
   tier: Admin
   priority: 10
-  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: y}}}
+  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: 'y'}}}
   ingress:
-    - {action: Deny, from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: x}}}]}
+    - {action: Deny, from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: 'x'}}}]}
 `;
 
 describe.skipIf(!hasKubectl)('ClusterNetworkPolicy: kubectl', () => {

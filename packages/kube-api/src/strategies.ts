@@ -8,6 +8,7 @@ import {
   validateNetworkPolicy,
   validateNetworkPolicySpec,
 } from './netpolValidation.js';
+import { loadCrdSchema } from './crdSchema.js';
 import { customResourceStrategy } from './customResource.js';
 import {
   CLUSTER_NETWORK_POLICIES,
@@ -199,5 +200,5 @@ export const STRATEGIES: Record<string, Strategy> = {
   namespaces: namespaceStrategy,
   pods: podStrategy,
   networkpolicies: networkPolicyStrategy,
-  clusternetworkpolicies: customResourceStrategy(CLUSTER_NETWORK_POLICIES),
+  clusternetworkpolicies: customResourceStrategy(CLUSTER_NETWORK_POLICIES, loadCrdSchema()),
 };

@@ -44,7 +44,25 @@ const CEL_RULES: Record<string, (self: unknown) => boolean> = {
     isObject(self) && typeof self.start === 'number' && typeof self.end === 'number'
       ? self.start < self.end
       : true,
+  // Egress rule: no named port when a peer has no named ports (networks, nodes, domainNames).
+  '!(self.to.exists(peer, has(peer.networks) || has(peer.nodes) || has(peer.domainNames)) && has(self.protocols) && self.protocols.exists(protocol, has(protocol.destinationNamedPort)))':
+    (self) => {
+      if (!isObject(self)) return true;
+      const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+      const noNamed = list(self.to).some(
+        (p) =>
+          isObject(p) &&
+          (p.networks !== undefined || p.nodes !== undefined || p.domainNames !== undefined),
+      );
+      const named = list(self.protocols).some(
+        (p) => isObject(p) && p.destinationNamedPort !== undefined,
+      );
+      return !(noNamed && named);
+    },
 };
+
+/** The CEL rule texts this server can evaluate (tests check a CRD uses no other). */
+export const SUPPORTED_CEL_RULES: readonly string[] = Object.keys(CEL_RULES);
 
 /** Drops fields the schema does not declare (in place), as CRD pruning does. */
 export function prune(value: unknown, schema: OpenApiSchema): void {
