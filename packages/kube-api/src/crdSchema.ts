@@ -18,5 +18,5 @@ export function loadCrdSchema(url: URL = CNP_CRD_URL): OpenApiSchema {
   const crd = asObject(parseYaml(readFileSync(url, 'utf8')));
   const versions = asObject(crd.spec).versions;
   const v = Array.isArray(versions) ? asObject(versions[0]) : {};
-  return asObject(asObject(v.schema).openAPIV3Schema) as OpenApiSchema;
+  return asObject(asObject(v.schema).openAPIV3Schema);
 }
