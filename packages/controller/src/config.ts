@@ -70,7 +70,7 @@ export function buildProgram(): Command {
     .addOption(
       opt(
         '--resync-interval <duration>',
-        'period of the full reconcile against etcd',
+        'period of the full reconcile against etcd (and of the check for a ClusterNetworkPolicy API that is not served)',
         'PALISADE_RESYNC_INTERVAL',
       )
         .argParser(parseDuration)

@@ -62,6 +62,7 @@ export class Controller {
       metrics,
       onSynced: () => reconciler.setDesiredComplete(['policy', 'namespace', 'endpoint']),
       onClusterPoliciesSynced: () => reconciler.setDesiredComplete(['clusterPolicy']),
+      clusterPolicyRetryMs: cfg.resyncIntervalMs,
     });
     this.informers = informers;
     this.server = await startObservabilityServer({

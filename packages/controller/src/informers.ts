@@ -192,7 +192,7 @@ export interface ClusterInformersOptions {
    * without the CRD (or a controller not allowed to read it) keeps NetworkPolicies working.
    */
   onClusterPoliciesSynced?: () => void;
-  /** How often to look again for a ClusterNetworkPolicy API that is not served; default 30 000 ms. */
+  /** How often to look again for a ClusterNetworkPolicy API that is not served; default 60 000 ms. */
   clusterPolicyRetryMs?: number;
 }
 
@@ -238,7 +238,7 @@ export class ClusterInformers {
       path: CLUSTER_NETWORK_POLICIES_PATH,
       upsert: (o) => b.clusterPolicyUpserted(o as KClusterNetworkPolicy),
       remove: (o) => b.clusterPolicyDeleted(o as KClusterNetworkPolicy),
-      optional: { absent: () => b.clusterPoliciesGone(), retryMs: opts.clusterPolicyRetryMs ?? 30_000 },
+      optional: { absent: () => b.clusterPoliciesGone(), retryMs: opts.clusterPolicyRetryMs ?? 60_000 },
     };
     this.clusterPolicies = new ResourceInformer(opts.kubeConfig, cnps, {
       ...ctx,

@@ -1,5 +1,5 @@
 /** A minimal REST client for integration tests against a Kubernetes API server. */
-import type { KNamespace, KNetworkPolicy, KPod } from '../translate/types.js';
+import type { KClusterNetworkPolicy, KNamespace, KNetworkPolicy, KPod } from '../translate/types.js';
 
 export class KubeRest {
   constructor(private readonly base: string) {}
@@ -19,6 +19,7 @@ export class KubeRest {
     namespaces: (_ns?: string) => '/api/v1/namespaces',
     pods: (ns?: string) => `/api/v1/namespaces/${ns}/pods`,
     networkpolicies: (ns?: string) => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`,
+    clusternetworkpolicies: '/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies',
   };
 
   async createNamespace(ns: KNamespace): Promise<void> {
@@ -63,5 +64,24 @@ export class KubeRest {
   }
   async deletePolicy(namespace: string, name: string): Promise<void> {
     await this.call('DELETE', `${KubeRest.paths.networkpolicies(namespace)}/${name}`);
+  }
+
+  async createClusterPolicy(cnp: KClusterNetworkPolicy): Promise<void> {
+    await this.call('POST', KubeRest.paths.clusternetworkpolicies, cnp);
+  }
+  async getClusterPolicy(name: string): Promise<KClusterNetworkPolicy> {
+    return (await this.call('GET', `${KubeRest.paths.clusternetworkpolicies}/${name}`)) as KClusterNetworkPolicy;
+  }
+  /** Replaces the spec (keeps the current status and resourceVersion). */
+  async updateClusterPolicy(cnp: KClusterNetworkPolicy): Promise<void> {
+    const name = cnp.metadata?.name ?? '';
+    const current = await this.getClusterPolicy(name);
+    await this.call('PUT', `${KubeRest.paths.clusternetworkpolicies}/${name}`, {
+      ...current,
+      spec: cnp.spec,
+    });
+  }
+  async deleteClusterPolicy(name: string): Promise<void> {
+    await this.call('DELETE', `${KubeRest.paths.clusternetworkpolicies}/${name}`);
   }
 }
