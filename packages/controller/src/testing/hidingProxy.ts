@@ -32,7 +32,7 @@ export async function startHidingProxy(target: string, hiddenPrefix: string): Pr
       return;
     }
     const upstream = http.request(
-      { host: base.hostname, port: base.port, method: req.method, path: req.url, headers: req.headers },
+      { host: base.hostname, port: base.port, method: req.method, path: req.url, headers: req.headers, agent: false },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
