@@ -11,7 +11,7 @@ import { removeHostLeftovers } from './harness/leftovers.js';
 import { ownerSelector, validatePrefix } from './harness/owner.js';
 import { demoDown, demoServe, demoUp } from './demo/demo.js';
 import { explainAgreement } from './scenario/agreement.js';
-import { loadScenarios, type LoadedScenario } from './scenario/format.js';
+import { loadScenarios, usesClusterPolicies, type LoadedScenario } from './scenario/format.js';
 import { runScenario, type ScenarioResult } from './scenario/runner.js';
 
 const program = new Command('e2e').description('Palisade end-to-end harness');
@@ -42,8 +42,9 @@ program
     console.log(`${scenarios.length} scenarios from ${paths.join(' ')}; owner label ${ownerSelector(o.prefix)}`);
     const maxNodes = Math.max(...scenarios.map((s) => s.scenario.cluster.nodes));
     const t0 = Date.now();
-    const namespaces = [...new Set(scenarios.flatMap((s) => Object.keys(s.scenario.cluster.namespaces)))];
-    const cluster = await Cluster.start({ nodes: maxNodes, dualStack: o.dualStack, prefix: o.prefix, etcdAuth: o.etcdAuth, namespaces, notice: (l) => console.log(l) });
+    const namespaces = [...new Set(scenarios.flatMap((s) => s.scenario.cluster.namespaces.map((n) => n.name)))];
+    const clusterPolicies = scenarios.some((s) => usesClusterPolicies(s.scenario));
+    const cluster = await Cluster.start({ nodes: maxNodes, dualStack: o.dualStack, prefix: o.prefix, etcdAuth: o.etcdAuth, namespaces, clusterPolicies, notice: (l) => console.log(l) });
     const results = await runAll(cluster, scenarios, o, t0);
     const failed = results.filter((r) => !r.passed);
     const skipped = results.flatMap((r) => r.skipped.map((s) => `${r.name}: ${s}`));
@@ -103,7 +104,11 @@ program
     const kubeconfig = o.kubeconfig ?? process.env.E2E_KUBECONFIG;
     if (!kubeconfig) return;
     const kube = new KubeClient(kubeconfig, o.prefix);
-    const owned = [...(await kube.ownedNamespaces()).map((n) => `namespace/${n}`), ...(await kube.ownedPods()).map((p) => `pod/${p}`)];
+    const owned = [
+      ...(await kube.ownedNamespaces()).map((n) => `namespace/${n}`),
+      ...(await kube.ownedPods()).map((p) => `pod/${p}`),
+      ...(await kube.clusterPolicies.owned()).map((p) => `clusternetworkpolicy/${p}`),
+    ];
     await kube.deleteEverythingOwned();
     console.log(`deleted ${owned.length > 0 ? owned.join(' ') : 'no objects'} (${ownerSelector(o.prefix)})`);
   });

@@ -28,6 +28,9 @@ import { OWNER_ENV, ownerOf, validatePrefix } from './owner.js';
 import { startProcess, type Managed } from './processes.js';
 import { PodProbeClient } from './prober.js';
 import { Topology, type PodNet } from './topology.js';
+import { CNP_CRD_NAME } from './clusterPolicies.js';
+import { CRD_FILE, ensureClusterPolicyResource } from './clusterPolicyCrd.js';
+import { servedPorts, type ServedPort } from './ports.js';
 
 export interface ClusterOptions {
   prefix?: string;
@@ -50,6 +53,11 @@ export interface ClusterOptions {
   notice?: (line: string) => void;
   /** Namespaces the run will use: start() fails at once, naming them, if any exists without this run's owner label. */
   namespaces?: string[];
+  /**
+   * The run applies ClusterNetworkPolicies: start() fails unless the cluster serves them.
+   * Either way a real cluster that does not serve them gets the chart's CRD.
+   */
+  clusterPolicies?: boolean;
 }
 
 export interface Pod {
@@ -72,6 +80,17 @@ async function credentialArgs(runDir: string, id: EtcdConnectionOptions): Promis
   return ['--etcd-username', id.username ?? '', '--etcd-password-file', file];
 }
 
+/** Before the controller starts, so that its informers find the resource. */
+async function ensureClusterPolicies(kube: KubeClient, o: { canInstall: boolean; required: boolean; owner: string; notice: (l: string) => void }): Promise<void> {
+  try {
+    const r = await ensureClusterPolicyResource(kube.clusterPolicies, { canInstall: o.canInstall, owner: o.owner });
+    if (r === 'installed') o.notice(`installed the CustomResourceDefinition ${CNP_CRD_NAME} from ${path.relative(REPO_ROOT, CRD_FILE)} (it stays, as with Helm's crds/)`);
+  } catch (err) {
+    if (o.required) throw err;
+    o.notice(`ClusterNetworkPolicy unavailable: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 const SERVER = path.join(import.meta.dirname, 'podServer.mjs');
 const RELAY = path.join(import.meta.dirname, 'relay.mjs');
 
@@ -81,7 +100,7 @@ export class Cluster {
   private relays: Managed[] = [];
   controller: Managed | null = null;
   /** Ports the current scenario's pods serve. */
-  currentPorts: number[] = [80];
+  currentPorts: ServedPort[] = servedPorts([80]);
 
   private constructor(
     readonly opts: Required<Pick<ClusterOptions, 'prefix' | 'logDir'>> & ClusterOptions,
@@ -115,7 +134,12 @@ export class Cluster {
       const kubeconfigPath = kubeconfig ?? kubeApi!.kubeconfigPath;
       const kube = new KubeClient(kubeconfigPath, prefix);
       await kube.checkNamespacesUsable(options.namespaces ?? []);
-      const stale = [...(await kube.ownedNamespaces()).map((n) => `namespace/${n}`), ...(await kube.ownedPods()).map((p) => `pod/${p}`)];
+      await ensureClusterPolicies(kube, { canInstall: !kubeApi, required: options.clusterPolicies ?? false, owner: ownerOf(prefix), notice });
+      const stale = [
+        ...(await kube.ownedNamespaces()).map((n) => `namespace/${n}`),
+        ...(await kube.ownedPods()).map((p) => `pod/${p}`),
+        ...(await kube.clusterPolicies.owned()).map((p) => `clusternetworkpolicy/${p}`),
+      ];
       if (stale.length > 0) notice(`removing what an earlier run left on the API server: ${stale.join(' ')}`);
       await kube.deleteEverythingOwned();
       etcd = await startEtcd({ env: { [OWNER_ENV]: ownerOf(prefix) } });
@@ -233,7 +257,8 @@ export class Cluster {
   }
 
   /** Builds the pod's network, starts its server, creates the Pod; on failure none of it stays. */
-  async addPod(p: { namespace: string; name: string; labels: Record<string, string>; nodeIndex: number; ports: number[] }): Promise<Pod> {
+  async addPod(p: { namespace: string; name: string; labels: Record<string, string>; nodeIndex: number; ports: readonly (number | ServedPort)[] }): Promise<Pod> {
+    const ports = servedPorts(p.ports);
     const id = `${p.namespace}/${p.name}`;
     if (this.pods.has(id)) throw new Error(`pod ${id} already exists in this run`);
     await this.ensureNodes(p.nodeIndex + 1);
@@ -241,10 +266,11 @@ export class Cluster {
     const sock = path.join(this.runDir, `${podNet.netns}.sock`);
     let server: Managed | null = null;
     try {
-      server = startProcess({ name: `pod-${id}`, cmd: 'ip', args: ['netns', 'exec', podNet.netns, process.execPath, SERVER, sock, p.ports.join(',')], env: this.env });
+      const serverPorts = ports.filter((x) => x.protocol !== 'SCTP').map((x) => `${x.port}/${x.protocol.toLowerCase()}`);
+      server = startProcess({ name: `pod-${id}`, cmd: 'ip', args: ['netns', 'exec', podNet.netns, process.execPath, SERVER, sock, serverPorts.join(',')], env: this.env });
       await server.waitFor(/ready/, 10_000);
       const createdAt = performance.now();
-      await this.kube.createPod({ namespace: p.namespace, name: p.name, labels: p.labels, node: podNet.node.name, ips: podNet.ips, ports: p.ports, protocols: ['TCP', 'UDP', 'SCTP'] });
+      await this.kube.createPod({ namespace: p.namespace, name: p.name, labels: p.labels, node: podNet.node.name, ips: podNet.ips, ports });
       const pod: Pod = { id, namespace: p.namespace, name: p.name, labels: p.labels, nodeIndex: p.nodeIndex, net: podNet, server, client: new PodProbeClient(sock), createdAt };
       this.pods.set(id, pod);
       this.log(`pod ${id} on ${podNet.node.name} ${podNet.ips.join(',')}`);

@@ -5,6 +5,8 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { OWNER_LABEL, ownerOf, ownerSelector } from './owner.js';
+import type { ServedPort } from './ports.js';
+import { ClusterPolicyClient } from './clusterPolicies.js';
 
 export interface PodSpecInput {
   namespace: string;
@@ -12,8 +14,7 @@ export interface PodSpecInput {
   labels: Record<string, string>;
   node: string;
   ips: string[];
-  ports: number[];
-  protocols: ('TCP' | 'UDP' | 'SCTP')[];
+  ports: readonly ServedPort[];
 }
 
 /** A NetworkPolicy as written in YAML (`from`, not the client library's `_from`). */
@@ -80,6 +81,7 @@ export class KubeClient {
   readonly net: k8s.NetworkingV1Api;
   readonly owner: string;
   readonly selector: string;
+  readonly clusterPolicies: ClusterPolicyClient;
 
   constructor(kubeconfigPath: string, prefix: string) {
     const kc = new k8s.KubeConfig();
@@ -88,6 +90,7 @@ export class KubeClient {
     this.net = kc.makeApiClient(k8s.NetworkingV1Api);
     this.owner = ownerOf(prefix);
     this.selector = ownerSelector(prefix);
+    this.clusterPolicies = new ClusterPolicyClient(kc, this.owner, this.selector);
   }
 
   private owned(labels: Record<string, string> | undefined): Record<string, string> {
@@ -181,11 +184,12 @@ export class KubeClient {
     return list.items.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`);
   }
 
-  /** Deletes this owner's pods and NetworkPolicies in all namespaces (pods: grace 0, awaited). */
+  /** Deletes this owner's pods, NetworkPolicies (all namespaces) and ClusterNetworkPolicies (pods: grace 0, awaited). */
   async deleteOwnedWorkloads(): Promise<void> {
     const split = (id: string): [string, string] => id.split('/') as [string, string];
     await Promise.all((await this.ownedPods()).map((id) => this.deletePod(...split(id))));
     for (const id of await this.ownedNetworkPolicies()) await this.deleteNetworkPolicy(...split(id));
+    await this.clusterPolicies.deleteOwned();
   }
 
   /** Removes everything this owner has on the cluster, e.g. what an earlier run left. */
@@ -195,9 +199,7 @@ export class KubeClient {
   }
 
   async createPod(p: PodSpecInput): Promise<void> {
-    const ports = p.ports.flatMap((port) =>
-      p.protocols.map((protocol) => ({ name: `serve-${port}-${protocol.toLowerCase()}`, containerPort: port, protocol })),
-    );
+    const ports = p.ports.map((x) => ({ name: x.name, containerPort: x.port, protocol: x.protocol }));
     await this.core.createNamespacedPod({
       namespace: p.namespace,
       body: {

@@ -2,20 +2,30 @@
 //  - serves every configured port on TCP (accept, then close) and UDP (echo);
 //  - answers probe requests on a unix socket (unix sockets cross network
 //    namespaces), so the harness can open connections *from* this pod quickly.
-// Usage: node podServer.mjs <unix-socket-path> <port,port,...>
+// Usage: node podServer.mjs <unix-socket-path> <port[/tcp|/udp],...>
+//   a bare port is served on TCP and UDP; SCTP has no server here (its probes are skipped).
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import net from 'node:net';
 
 const [sockPath, portList] = process.argv.slice(2);
-const ports = (portList ?? '').split(',').filter(Boolean).map(Number);
-
-for (const port of ports) {
-  const tcp = net.createServer((c) => {
-    c.on('error', () => {});
-    c.end();
+const served = (portList ?? '')
+  .split(',')
+  .filter(Boolean)
+  .flatMap((entry) => {
+    const [port, proto] = entry.split('/');
+    return (proto ? [proto] : ['tcp', 'udp']).map((p) => ({ port: Number(port), proto: p }));
   });
-  tcp.listen({ port, host: '::', ipv6Only: false });
+
+for (const { port, proto } of served) {
+  if (proto === 'tcp') {
+    const tcp = net.createServer((c) => {
+      c.on('error', () => {});
+      c.end();
+    });
+    tcp.listen({ port, host: '::', ipv6Only: false });
+  }
+  if (proto !== 'udp') continue;
   for (const type of ['udp4', 'udp6']) {
     const udp = dgram.createSocket({ type, ipv6Only: type === 'udp6' });
     udp.on('message', (msg, rinfo) => udp.send(msg, rinfo.port, rinfo.address));

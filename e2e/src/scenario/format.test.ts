@@ -16,8 +16,15 @@ describe('scenario format', () => {
 
   it('applies the documented defaults', () => {
     const [s] = parseScenarioText('name: t\nsteps:\n  - expect: []\n', 't');
-    expect(s!.scenario.cluster).toEqual({ nodes: 2, namespaces: { x: {}, y: {}, z: {} }, pods: ['a', 'b', 'c'], ports: [80, 81] });
-    expect(matrixOrder(s!.scenario)[3]).toBe('y/a');
+    const c = s!.scenario.cluster;
+    expect(c.nodes).toBe(2);
+    expect(c.namespaces).toEqual([{ name: 'x', labels: {} }, { name: 'y', labels: {} }, { name: 'z', labels: {} }]);
+    expect(matrixOrder(s!.scenario)).toEqual(['x/a', 'x/b', 'x/c', 'y/a', 'y/b', 'y/c', 'z/a', 'z/b', 'z/c']);
+    expect(c.pods[3]).toEqual({ id: 'y/a', namespace: 'y', name: 'a', labels: { pod: 'a' } });
+    expect(c.ports.map((p) => `${p.port}/${p.protocol}=${p.name}`)).toEqual([
+      '80/TCP=serve-80-tcp', '80/UDP=serve-80-udp', '80/SCTP=serve-80-sctp',
+      '81/TCP=serve-81-tcp', '81/UDP=serve-81-udp', '81/SCTP=serve-81-sctp',
+    ]);
   });
 
   it('reads a list under scenarios', () => {

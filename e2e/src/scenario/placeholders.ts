@@ -45,3 +45,15 @@ export function substitute<T>(value: T, ipOf: (pod: string) => string): T {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, ipOf)])) as T;
   return value;
 }
+
+/** The pods that placeholders anywhere inside `value` refer to. */
+export function placeholderPods(value: unknown): string[] {
+  const out = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') for (const m of v.matchAll(PATTERN)) out.add(m[2]!);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(value);
+  return [...out];
+}

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import type { Cluster } from '../harness/cluster.js';
 import { describeError } from '../harness/kube.js';
-import { matrixOrder, type Expectation, type LoadedScenario, type Scenario, type Step } from './format.js';
+import { matrixOrder, type Expectation, type LoadedScenario, type Manifest, type Scenario, type Step } from './format.js';
 import { formatMatrix, probeMatrix } from './matrix.js';
 import { substitute } from './placeholders.js';
 
@@ -39,22 +39,19 @@ export const SCTP_SUPPORTED = existsSync('/proc/sys/net/sctp');
  */
 async function resetWorkloads(cluster: Cluster, s: Scenario): Promise<void> {
   await cluster.resetPods();
-  const wanted = Object.keys(s.cluster.namespaces);
+  const wanted = s.cluster.namespaces.map((n) => n.name);
   for (const ns of await cluster.kube.ownedNamespaces()) if (!wanted.includes(ns)) await cluster.kube.deleteNamespace(ns);
-  for (const [ns, labels] of Object.entries(s.cluster.namespaces)) await cluster.kube.ensureNamespace(ns, labels ?? {});
+  for (const { name, labels } of s.cluster.namespaces) await cluster.kube.ensureNamespace(name, labels);
   await cluster.ensureNodes(s.cluster.nodes);
-  const order = matrixOrder(s);
   // allSettled: no pod may still be in the making when this scenario ends.
   const made = await Promise.allSettled(
-    order.map((id, i) => {
-      const [namespace, name] = id.split('/') as [string, string];
-      return cluster.addPod({ namespace, name, labels: { pod: name }, nodeIndex: i % s.cluster.nodes, ports: s.cluster.ports });
-    }),
+    s.cluster.pods.map((p, i) => cluster.addPod({ namespace: p.namespace, name: p.name, labels: p.labels, nodeIndex: i % s.cluster.nodes, ports: s.cluster.ports })),
   );
   const failed = made.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }
 
+/** The documented order: namespace labels, pod labels, pod re-creation, deletes, applies. */
 async function applyStep(cluster: Cluster, step: Step): Promise<void> {
   for (const { namespace, labels } of step.setNamespaceLabels ?? []) await cluster.kube.setNamespaceLabels(namespace, labels);
   for (const { pod, labels } of step.setPodLabels ?? []) {
@@ -69,13 +66,20 @@ async function applyStep(cluster: Cluster, step: Step): Promise<void> {
     await cluster.removePod(pod);
     await cluster.addPod({ namespace: p.namespace, name: p.name, labels: p.labels, nodeIndex: node ?? p.nodeIndex, ports: cluster.currentPorts });
   }
-  for (const { namespace, name } of step.delete ?? []) await cluster.kube.deleteNetworkPolicy(namespace, name);
+  for (const ref of step.delete ?? []) {
+    if (ref.kind === 'ClusterNetworkPolicy') await cluster.kube.clusterPolicies.delete(ref.name);
+    else await cluster.kube.deleteNetworkPolicy(ref.namespace, ref.name);
+  }
   const ipOf = (pod: string): string => {
     const p = cluster.pods.get(pod);
     if (!p) throw new Error(`placeholder refers to unknown pod ${pod}`);
     return p.net.ips[0]!;
   };
-  for (const manifest of step.apply ?? []) await cluster.kube.applyNetworkPolicy(substitute(manifest, ipOf));
+  for (const manifest of step.apply ?? []) {
+    const m = substitute(manifest, ipOf);
+    if (m.kind === 'ClusterNetworkPolicy') await cluster.kube.clusterPolicies.apply(m);
+    else await cluster.kube.applyNetworkPolicy(m);
+  }
 }
 
 function describeStep(step: Step): string {
@@ -83,10 +87,25 @@ function describeStep(step: Step): string {
   if (step.setNamespaceLabels?.length) parts.push(`label ns ${step.setNamespaceLabels.map((x) => x.namespace).join(',')}`);
   if (step.setPodLabels?.length) parts.push(`label ${step.setPodLabels.map((x) => x.pod).join(',')}`);
   if (step.recreatePods?.length) parts.push(`recreate ${step.recreatePods.map((x) => x.pod).join(',')}`);
-  if (step.delete?.length) parts.push(`delete ${step.delete.map((x) => `${x.namespace}/${x.name}`).join(',')}`);
-  if (step.apply?.length)
-    parts.push(`apply ${step.apply.map((m) => { const md = (m.metadata ?? {}) as { namespace?: string; name?: string }; return `${md.namespace ?? 'default'}/${md.name ?? '?'}`; }).join(',')}`);
+  if (step.delete?.length) parts.push(`delete ${step.delete.map((x) => (x.kind === 'ClusterNetworkPolicy' ? `cnp/${x.name}` : `${x.namespace}/${x.name}`)).join(',')}`);
+  if (step.apply?.length) parts.push(`apply ${step.apply.map(describeManifest).join(',')}`);
   return parts.join('; ') || 'no changes';
+}
+
+function describeManifest(m: Manifest): string {
+  const md = (m.metadata ?? {}) as { namespace?: string; name?: string };
+  return m.kind === 'ClusterNetworkPolicy' ? `cnp/${md.name ?? '?'}` : `${md.namespace ?? '?'}/${md.name ?? '?'}`;
+}
+
+/**
+ * ipBlock (NetworkPolicy) and networks (ClusterNetworkPolicy) peers are CIDRs of one
+ * family; the placeholders give IPv4 ones.
+ */
+function usesCidrPeers(step: Step): boolean {
+  return (step.apply ?? []).some((m) => {
+    const text = JSON.stringify(m.spec ?? {});
+    return m.kind === 'ClusterNetworkPolicy' ? text.includes('"networks":') : text.includes('"ipBlock":');
+  });
 }
 
 /** Probes until all expectations match at once, or the deadline. */
@@ -110,15 +129,15 @@ export async function runScenario(cluster: Cluster, loaded: LoadedScenario, opts
     cluster.currentPorts = s.cluster.ports;
     await resetWorkloads(cluster, s);
     const order = matrixOrder(s);
-    // ipBlock peers are single-family by nature: once a scenario uses one, a dual-stack
+    // CIDR peers are single-family by nature: once a scenario uses one, a dual-stack
     // run compares only the IPv4 addresses (the expectations are written for them).
     let familySpecific = false;
     for (const [i, step] of s.steps.entries()) {
       const start = Date.now();
       await applyStep(cluster, step);
-      if (cluster.topology.dualStack && !familySpecific && JSON.stringify(step.apply ?? []).includes('"ipBlock"')) {
+      if (cluster.topology.dualStack && !familySpecific && usesCidrPeers(step)) {
         familySpecific = true;
-        opts.out('  (ipBlock in use: probing IPv4 addresses only from here on)');
+        opts.out('  (ipBlock or networks in use: probing IPv4 addresses only from here on)');
       }
       const runnable = step.expect.filter((e) => e.protocol !== 'SCTP' || SCTP_SUPPORTED);
       for (const e of step.expect.filter((x) => !runnable.includes(x)))
