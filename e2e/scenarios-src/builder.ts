@@ -11,11 +11,17 @@ export interface P {
   pod: string;
 }
 
+/** FORMAT.md's long form: `labels` and/or `pods` as maps. */
+export interface LongNamespace {
+  labels?: Record<string, string>;
+  pods?: Record<string, Record<string, string>>;
+}
+
 export interface ClusterSpec {
   nodes?: number;
-  namespaces?: Record<string, Record<string, string>>;
+  namespaces?: Record<string, Record<string, string> | LongNamespace>;
   pods?: string[];
-  ports?: number[];
+  ports?: (number | { port: number; protocol: 'TCP' | 'UDP' | 'SCTP'; name?: string })[];
 }
 
 export type Rule = (from: P, to: P) => boolean | undefined;
@@ -44,10 +50,15 @@ export interface ScenarioSpec {
   steps: StepSpec[];
 }
 
+const isLong = (v: unknown): v is LongNamespace => {
+  const m = v as { labels?: unknown; pods?: unknown };
+  return typeof m.labels === 'object' || typeof m.pods === 'object';
+};
+
 export function order(c: ClusterSpec = {}): P[] {
-  const namespaces = Object.keys(c.namespaces ?? { x: {}, y: {}, z: {} });
+  const namespaces = Object.entries(c.namespaces ?? { x: {}, y: {}, z: {} });
   const pods = c.pods ?? ['a', 'b', 'c'];
-  return namespaces.flatMap((ns) => pods.map((pod) => ({ id: `${ns}/${pod}`, ns, pod })));
+  return namespaces.flatMap(([ns, v]) => (isLong(v) ? Object.keys(v.pods ?? {}) : pods).map((pod) => ({ id: `${ns}/${pod}`, ns, pod })));
 }
 
 export function matrix(c: ClusterSpec, rules: Rule[]): string[] {
