@@ -102,6 +102,19 @@ describe.skipIf(!isRoot)('e2e run on a shared cluster', () => {
   let dir: string;
   let core: k8s.CoreV1Api;
   let net: k8s.NetworkingV1Api;
+  let custom: k8s.CustomObjectsApi;
+  const cnpResource = { group: 'policy.networking.k8s.io', version: 'v1alpha2', plural: 'clusternetworkpolicies' };
+
+  /** Names of all ClusterNetworkPolicies; none where the resource is not served. */
+  async function clusterPolicies(): Promise<string[]> {
+    try {
+      const list = (await custom.listClusterCustomObject(cnpResource)) as { items: { metadata: { name: string } }[] };
+      return list.items.map((i) => i.metadata.name).sort();
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return [];
+      throw err;
+    }
+  }
 
   async function scenarioFile(name: string, ...scenarios: string[]): Promise<string> {
     const file = path.join(dir, `${name}.yaml`);
@@ -109,7 +122,7 @@ describe.skipIf(!isRoot)('e2e run on a shared cluster', () => {
     return file;
   }
 
-  async function apiObjects(): Promise<{ namespaces: string[]; pods: string[]; policies: string[] }> {
+  async function apiObjects(): Promise<{ namespaces: string[]; pods: string[]; policies: string[]; clusterPolicies: string[] }> {
     const ns = await core.listNamespace();
     const pods = await core.listPodForAllNamespaces();
     const nps = await net.listNetworkPolicyForAllNamespaces();
@@ -117,6 +130,7 @@ describe.skipIf(!isRoot)('e2e run on a shared cluster', () => {
       namespaces: ns.items.map((n) => n.metadata!.name!).sort(),
       pods: pods.items.map((p) => `${p.metadata!.namespace}/${p.metadata!.name}`),
       policies: nps.items.map((p) => `${p.metadata!.namespace}/${p.metadata!.name}`),
+      clusterPolicies: await clusterPolicies(),
     };
   }
 
@@ -133,7 +147,7 @@ describe.skipIf(!isRoot)('e2e run on a shared cluster', () => {
 
   /** Nothing of the harness on the API server or on the host. */
   async function expectNothingLeft(): Promise<void> {
-    expect(await apiObjects()).toEqual({ namespaces: BOOTSTRAP, pods: [], policies: [] });
+    expect(await apiObjects()).toEqual({ namespaces: BOOTSTRAP, pods: [], policies: [], clusterPolicies: [] });
     expect(await ownedNetns(PREFIX)).toEqual([]);
     expect((await listNetns()).filter((n) => n.startsWith(PREFIX))).toEqual([]);
     const veths = (await run('ip', ['-o', 'link', 'show', 'type', 'veth'])).stdout;
@@ -148,6 +162,7 @@ describe.skipIf(!isRoot)('e2e run on a shared cluster', () => {
     kc.loadFromFile(api.kubeconfigPath);
     core = kc.makeApiClient(k8s.CoreV1Api);
     net = kc.makeApiClient(k8s.NetworkingV1Api);
+    custom = kc.makeApiClient(k8s.CustomObjectsApi);
   });
 
   afterAll(async () => {
@@ -213,4 +228,31 @@ describe.skipIf(!isRoot)('e2e run on a shared cluster', () => {
     expect(code, out).toBe(1);
     await expectNothingLeft();
   }, 420_000);
+  it('applies and cleans up its own ClusterNetworkPolicies, leaves unlabelled ones alone, and serves explicit pods and ports', async (ctx) => {
+    if (!(await custom.getAPIResources({ group: cnpResource.group, version: cnpResource.version }).then((l) => l.resources.some((r) => r.name === cnpResource.plural), () => false)))
+      return ctx.skip('the test API server does not serve ClusterNetworkPolicy (packages/kube-api)');
+    const foreign = { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name: 'someone-elses' }, spec: { tier: 'Baseline', priority: 999, subject: { namespaces: { matchLabels: { nobody: 'here' } } }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }] } };
+    await custom.createClusterCustomObject({ ...cnpResource, body: foreign });
+    const scenario = `- name: cnp with explicit pods
+  cluster:
+    nodes: 1
+    namespaces:
+      x: {pods: {web: {app: web}, db: {app: db}}}
+    ports: [{port: 80, protocol: TCP, name: web}, {port: 81, protocol: UDP}]
+  steps:
+  - apply:
+      - {apiVersion: policy.networking.k8s.io/v1alpha2, kind: ClusterNetworkPolicy, metadata: {name: no-web-to-db}, spec: {tier: Admin, priority: 1, subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}, ingress: [{action: Deny, from: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: web}}}}], protocols: [{destinationNamedPort: web}]}]}}
+    expect: [{port: 80, protocol: TCP, matrix: ["10", "11"]}, {port: 81, protocol: UDP, matrix: ["11", "11"]}]
+  - delete: [{kind: ClusterNetworkPolicy, name: no-web-to-db}]
+    expect: [{port: 80, protocol: TCP, matrix: ["11", "11"]}]
+`;
+    const runner = startRunner(api.kubeconfigPath, ['--no-explain', await scenarioFile('cnp', scenario, passing('after cnp', false))]);
+    const code = await runner.exit;
+    const out = runner.output();
+    expect(out, out).toContain('2 passed, 0 failed');
+    expect(code, out).toBe(0);
+    expect(await clusterPolicies()).toEqual(['someone-elses']);
+    await custom.deleteClusterCustomObject({ ...cnpResource, name: 'someone-elses' });
+    await expectNothingLeft();
+  }, 300_000);
 });
