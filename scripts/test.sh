@@ -17,3 +17,6 @@ if [ -d ../shared/scenarios/examples ] && ! diff -rq ../shared/scenarios/example
   extra+=(../shared/scenarios/examples)
 fi
 PALISADE_E2E_DIST=1 pnpm -s e2e run e2e/scenarios "${extra[@]}"
+step "e2e cluster policy scenarios, dual-stack"
+# Every ClusterNetworkPolicy scenario also passes with an IPv4 and an IPv6 address on every pod.
+PALISADE_E2E_DIST=1 pnpm -s e2e run --dual-stack e2e/scenarios/cluster-policy
