@@ -35,6 +35,9 @@ export async function startHidingProxy(target: string, hiddenPrefix: string): Pr
       { host: base.hostname, port: base.port, method: req.method, path: req.url, headers: req.headers, agent: false },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
+        // Watch responses may carry no body for a long while: without this the client
+        // would wait for the headers until the first event.
+        res.flushHeaders();
         up.pipe(res);
       },
     );
