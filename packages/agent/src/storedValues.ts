@@ -7,11 +7,9 @@
 import {
   API_VERSION,
   policySelectorError,
-  NAMESPACE_LABEL_PREFIX,
   decodeStoredValue,
   IpSchema,
-  parseSelector,
-  selectorKeys,
+  readsNamespaceLabels,
   type ClusterPolicy,
   type Endpoint,
   type Namespace,
@@ -48,15 +46,6 @@ export function decode(key: string, raw: string): Decoded {
 /** Whether the policy's own selector reads namespace labels (`ns:` keys). */
 export function subjectReadsNamespaceLabels(policy: Policy): boolean {
   return readsNamespaceLabels(policy.spec.selector);
-}
-
-/** Whether the selector reads namespace labels (`ns:` keys); false when it does not parse. */
-export function readsNamespaceLabels(selector: string): boolean {
-  try {
-    return selectorKeys(parseSelector(selector)).some((k) => k.startsWith(NAMESPACE_LABEL_PREFIX));
-  } catch {
-    return false;
-  }
 }
 
 /** The label that marks a quarantined stand-in endpoint (never a stored label: `pal:` is reserved). */

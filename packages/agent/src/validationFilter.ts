@@ -35,6 +35,9 @@
  */
 import type { Logger } from '@palisade/common';
 import {
+  clusterPolicyReadsNamespaceLabels,
+  companionName,
+  containClusterPolicy,
   denyAllClusterPolicy,
   isolatingPolicy,
   parseKey,
@@ -46,11 +49,6 @@ import {
 } from '@palisade/model';
 import type { SyncUpdate } from '@palisade/datastore';
 import type { CalcInput } from './calc/index.js';
-import {
-  clusterPolicyReadsNamespaceLabels,
-  companionName,
-  containClusterPolicy,
-} from './clusterPolicyContainment.js';
 import {
   QUARANTINE_LABEL,
   decode,

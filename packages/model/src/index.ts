@@ -7,3 +7,4 @@ export * from './decode.js';
 export * from './ip.js';
 export * from './containment.js';
 export * from './clusterEnforcement.js';
+export * from './clusterPolicyContainment.js';

@@ -26,7 +26,8 @@
  * whenever such a policy is involved, never silently.
  */
 import { PalisadeError, evaluateTier } from '@palisade/model';
-import type { Endpoint, Policy, Protocol } from '@palisade/model';
+import type { ClusterRuleAction, Endpoint, Policy, Protocol } from '@palisade/model';
+import type { EnforcedClusterPolicy } from '../view/clusterContainment.js';
 import type { ModelView } from '../view/modelView.js';
 import { qualifiedName } from '../view/modelView.js';
 import { clusterContainmentWords } from '../view/clusterContainment.js';
@@ -142,11 +143,14 @@ function clusterTier(
 ): SideVerdict | null {
   const cnps = view.clusterPoliciesFor(o.ep, o.tier, o.dir);
   o.walk.considered += cnps.length;
-  for (const cp of cnps)
+  for (const cp of cnps) {
     if (cp.invalid !== null || cp.error !== null) o.walk.notes.push({ policy: cp.name, message: clusterContainmentWords(cp) });
+    if (cp.unknownLabels && !cp.unknownLabels.companion)
+      o.walk.notes.push({ policy: cp.unknownLabels.of, message: unknownLabelsWords(view, cp.unknownLabels.of) });
+  }
   const out = evaluateTier(cnps, (cp) => cp[o.dir], (rule) => ruleAdmits(view, rule, o.conn));
   if (out.action === null) return null;
-  const hit: ClusterRuleHit = { tier: o.tier, policy: out.policy.name, rule: out.rule, ruleName: out.ruleName, action: out.action };
+  const hit = storedHit(o.tier, o.dir, out.policy, out);
   if (out.action === 'Pass') {
     o.walk.passed.push(hit);
     return null;
@@ -161,6 +165,28 @@ function clusterTier(
     ruleName: hit.ruleName,
     reason: `${accepted ? 'accepted' : 'denied'} by ${hitWords(hit, o.dir)}`,
   };
+}
+
+/**
+ * The hit as the stored policy and rule: rules of the fail-closed form for unknown
+ * namespace labels (and of its companion) are named by the stored rule they come from.
+ */
+function storedHit(
+  tier: 'Admin' | 'Baseline',
+  dir: Direction,
+  cp: EnforcedClusterPolicy,
+  out: { action: ClusterRuleAction; rule: number; ruleName: string },
+): ClusterRuleHit {
+  const u = cp.error === null ? cp.unknownLabels : undefined;
+  const index = u?.origins[dir][out.rule - 1];
+  if (u === undefined || index === undefined)
+    return { tier, policy: cp.name, rule: out.rule, ruleName: out.ruleName, action: out.action };
+  return { tier, policy: u.of, rule: index + 1, ruleName: out.ruleName, action: out.action };
+}
+
+function unknownLabelsWords(view: ModelView, policy: string): string {
+  const names = [...view.unreadableNamespaces].sort().join(', ');
+  return `namespace labels of ${names} cannot be read: cluster policy ${policy} is enforced fail-closed (its Deny and Pass rules match pods whose unknown labels might match, and a Pass that only might match denies; its Accept rules match only what certainly matches)`;
 }
 
 const hitWords = (h: ClusterRuleHit, dir: Direction): string =>
@@ -208,7 +234,12 @@ function isolatedVerdict(view: ModelView, policies: Policy[]): SideVerdict {
   const notes: string[] = [];
   for (const p of policies) {
     const c = view.containedPolicy(p.metadata.namespace, p.metadata.name);
-    if (c !== undefined && c.policy === p) {
+    if (view.isBlinded(p)) {
+      const ns = p.metadata.namespace;
+      notes.push(
+        `namespace ${ns} cannot be read and the selector of policy ${qualifiedName(p)} reads its labels: the agents isolate every pod of ${ns} through it and allow nothing`,
+      );
+    } else if (c !== undefined && c.policy === p) {
       invalid.push({ policy: qualifiedName(p), key: c.key, message: c.error });
       notes.push(containmentWords(c));
     } else if (p.spec.error) {

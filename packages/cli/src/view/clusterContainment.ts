@@ -11,8 +11,8 @@
  * every endpoint with its namespace's labels (none when the namespace is unknown, as
  * in the agent's label index).
  */
-import { denyAllClusterPolicy, enforcedClusterRules, parseKey } from '@palisade/model';
-import type { ClusterPolicy, ClusterRule, PolicyError, Tier } from '@palisade/model';
+import { containClusterPolicy, denyAllClusterPolicy, enforcedClusterRules, parseKey } from '@palisade/model';
+import type { ClusterPolicy, ClusterRule, PolicyError, RuleOrigins, Tier } from '@palisade/model';
 
 /** One CNP as enforced: what explain walks and describe shows. */
 export interface EnforcedClusterPolicy {
@@ -29,6 +29,11 @@ export interface EnforcedClusterPolicy {
   error: PolicyError | null;
   /** Set when the stored value cannot be used at all: the key and why. */
   invalid: { key: string; error: string } | null;
+  /**
+   * Set when these rules are the fail-closed form for unknown namespace labels: the
+   * stored policy they come from, and for each rule the 0-based stored rule index.
+   */
+  unknownLabels?: { of: string; origins: RuleOrigins; companion: boolean };
 }
 
 export function enforceClusterPolicy(cp: ClusterPolicy): EnforcedClusterPolicy {
@@ -43,6 +48,25 @@ export function enforceClusterPolicy(cp: ClusterPolicy): EnforcedClusterPolicy {
     error: cp.spec.error ?? null,
     invalid: null,
   };
+}
+
+/**
+ * A stored CNP as the agents evaluate it while the namespaces in `unreadable` cannot
+ * be read (the model's containClusterPolicy): itself, or its fail-closed form and its
+ * companion `<name>!unknown-labels`.
+ */
+export function evaluatedClusterPolicies(cp: ClusterPolicy, unreadable: ReadonlySet<string>): EnforcedClusterPolicy[] {
+  const { policy, companion, origins } = containClusterPolicy(cp, unreadable);
+  if (policy === cp) return [enforceClusterPolicy(cp)];
+  const of = cp.metadata.name;
+  const out = [{ ...enforceClusterPolicy(policy), source: cp, unknownLabels: { of, origins: origins.policy, companion: false } }];
+  if (companion !== null && origins.companion !== null)
+    out.push({
+      ...enforceClusterPolicy(companion),
+      source: companion,
+      unknownLabels: { of, origins: origins.companion, companion: true },
+    });
+  return out;
 }
 
 /** The stand-in for an unusable stored CNP, or null when `key` is not a cluster policy key. */

@@ -8,8 +8,26 @@
  * as the deny-all stand-in the agents put in its place (containment.ts). Peer
  * selectors of valid policies always parse (otherwise the policy is invalid).
  * Cluster policies likewise: as enforced (clusterContainment.ts), in evaluation order.
+ *
+ * A namespace whose stored value cannot be read has UNKNOWN labels, as in the agent's
+ * validation filter and label index: a selector matches its pods only when the answer
+ * does not depend on the namespace's labels (three-valued); a policy of that namespace
+ * whose own selector reads namespace labels isolates the whole namespace; and cluster
+ * policies that read namespace labels are evaluated in their fail-closed form (the
+ * model's containClusterPolicy, the function the agent calls).
  */
-import { compareClusterPolicies, matchSelector, parseKey, parseSelector, policySubject, selectorLabels } from '@palisade/model';
+import {
+  NAMESPACE_LABEL_PREFIX,
+  compareClusterPolicies,
+  evaluateSelector,
+  isolatingPolicy,
+  matchSelector,
+  parseKey,
+  parseSelector,
+  policySubject,
+  readsNamespaceLabels,
+  selectorLabels,
+} from '@palisade/model';
 import type {
   AgentStatus,
   ClusterPolicy,
@@ -22,7 +40,7 @@ import type {
   Tier,
 } from '@palisade/model';
 import { sameIp } from '../explain/ip.js';
-import { containInvalidClusterPolicy, enforceClusterPolicy } from './clusterContainment.js';
+import { containInvalidClusterPolicy, enforceClusterPolicy, evaluatedClusterPolicies } from './clusterContainment.js';
 import type { EnforcedClusterPolicy } from './clusterContainment.js';
 import { containInvalidPolicy } from './containment.js';
 import type { ContainedPolicy } from './containment.js';
@@ -60,6 +78,8 @@ export interface ModelData {
   modelRevision: string;
 }
 
+const isNamespaceLabel = (key: string): boolean => key.startsWith(NAMESPACE_LABEL_PREFIX);
+
 const byNsName = <T extends { metadata: { namespace: string; name: string } }>(a: T, b: T): number =>
   a.metadata.namespace.localeCompare(b.metadata.namespace) || a.metadata.name.localeCompare(b.metadata.name);
 
@@ -77,28 +97,61 @@ export class ModelView {
   readonly enforced: Policy[];
   /** Valid cluster policies and the stand-ins of invalid ones, by tier then (priority, name). */
   readonly clusterPolicies: EnforcedClusterPolicy[];
+  /** Namespaces whose stored value cannot be read: their labels are unknown. */
+  readonly unreadableNamespaces: ReadonlySet<string>;
+  /** What explain walks: `clusterPolicies` in their fail-closed form for unknown namespace labels. */
+  private readonly evaluatedCluster: EnforcedClusterPolicy[];
+  /** Policies isolating their whole namespace because its labels are unknown, by ns/name. */
+  private readonly blinded = new Map<string, Policy>();
   private readonly nsLabels = new Map<string, Labels>();
   private readonly parsed = new Map<string, SelectorExpr | null>();
   private readonly subjects = new Map<string, PolicySubject>();
   private readonly containedByName = new Map<string, ContainedPolicy>();
 
   constructor(readonly data: ModelData) {
+    this.unreadableNamespaces = new Set(
+      data.invalid.flatMap((i) => {
+        const k = parseKey(i.key);
+        return k?.kind === 'namespace' ? [k.name] : [];
+      }),
+    );
     this.policies = data.policies.map((s) => s.value).sort(byNsName);
     this.contained = data.invalid
       .flatMap((i) => containInvalidPolicy(i.key, i.error) ?? [])
       .sort((a, b) => a.key.localeCompare(b.key));
     for (const c of this.contained) this.containedByName.set(`${c.namespace}/${c.name}`, c);
-    this.enforced = [...this.policies, ...this.contained.map((c) => c.policy)].sort(byNsName);
+    this.enforced = [...this.policies.map((p) => this.blind(p)), ...this.contained.map((c) => c.policy)].sort(byNsName);
     const tierRank = (t: Tier): number => (t === 'Admin' ? 0 : 1);
-    this.clusterPolicies = [
-      ...data.clusterPolicies.map((s) => enforceClusterPolicy(s.value)),
-      ...data.invalid.flatMap((i) => containInvalidClusterPolicy(i.key, i.error) ?? []),
-    ].sort((a, b) => tierRank(a.tier) - tierRank(b.tier) || compareClusterPolicies(a.source, b.source));
+    const inOrder = (list: EnforcedClusterPolicy[]): EnforcedClusterPolicy[] =>
+      list.sort((a, b) => tierRank(a.tier) - tierRank(b.tier) || compareClusterPolicies(a.source, b.source));
+    const invalidCluster = data.invalid.flatMap((i) => containInvalidClusterPolicy(i.key, i.error) ?? []);
+    this.clusterPolicies = inOrder([...data.clusterPolicies.map((s) => enforceClusterPolicy(s.value)), ...invalidCluster]);
+    this.evaluatedCluster =
+      this.unreadableNamespaces.size === 0
+        ? this.clusterPolicies
+        : inOrder([
+            ...data.clusterPolicies.flatMap((s) => evaluatedClusterPolicies(s.value, this.unreadableNamespaces)),
+            ...invalidCluster,
+          ]);
     this.endpoints = data.endpoints.map((s) => s.value).sort(byNsName);
     this.namespaces = data.namespaces
       .map((s) => s.value)
       .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
     for (const n of this.namespaces) this.nsLabels.set(n.metadata.name, n.spec.labels);
+  }
+
+  /** A valid policy, or its isolating stand-in while its namespace's labels are unknown (as the agent). */
+  private blind(p: Policy): Policy {
+    const ns = p.metadata.namespace;
+    if (!this.unreadableNamespaces.has(ns) || !readsNamespaceLabels(p.spec.selector)) return p;
+    const standIn = isolatingPolicy(ns, p.metadata.name, `namespace ${ns} cannot be read and spec.selector reads its labels`);
+    this.blinded.set(qualifiedName(p), standIn);
+    return standIn;
+  }
+
+  /** Whether the agents enforce `policy` as an isolating stand-in because its namespace cannot be read. */
+  isBlinded(policy: Policy): boolean {
+    return this.blinded.get(qualifiedName(policy)) === policy;
   }
 
   /** Parses (and caches) a stored selector; null when it does not parse. */
@@ -121,9 +174,12 @@ export class ModelView {
     return selectorLabels(ep.spec.labels, ns, this.nsLabels.get(ns) ?? {});
   }
 
+  /** Two-valued, or three-valued (only a certain `true` matches) in a namespace that cannot be read. */
   matches(selectorText: string, ep: Endpoint): boolean {
     const expr = this.selector(selectorText);
-    return expr !== null && matchSelector(expr, this.labelsOf(ep));
+    if (expr === null) return false;
+    if (!this.unreadableNamespaces.has(ep.metadata.namespace)) return matchSelector(expr, this.labelsOf(ep));
+    return evaluateSelector(expr, this.labelsOf(ep), isNamespaceLabel) === true;
   }
 
   /** Endpoints a selector matches right now. */
@@ -144,7 +200,9 @@ export class ModelView {
 
   /** Whether the agents apply `policy` to `ep`. */
   applies(policy: Policy, ep: Endpoint): boolean {
-    return matchSelector(this.subject(policy).expr, this.labelsOf(ep));
+    const expr = this.subject(policy).expr;
+    if (!this.unreadableNamespaces.has(ep.metadata.namespace)) return matchSelector(expr, this.labelsOf(ep));
+    return evaluateSelector(expr, this.labelsOf(ep), isNamespaceLabel) === true;
   }
 
   /** Endpoints the agents apply a policy to right now. */
@@ -164,7 +222,7 @@ export class ModelView {
 
   /** The cluster policies of `tier` selecting `ep` with rules for `direction`, in evaluation order. */
   clusterPoliciesFor(ep: Endpoint, tier: Tier, direction: 'ingress' | 'egress'): EnforcedClusterPolicy[] {
-    return this.clusterPolicies.filter(
+    return this.evaluatedCluster.filter(
       (cp) => cp.tier === tier && cp[direction].length > 0 && this.matches(cp.selector, ep),
     );
   }

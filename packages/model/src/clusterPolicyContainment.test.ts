@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClusterPolicySchema, type ClusterPolicy, type ClusterRule } from '@palisade/model';
+import { ClusterPolicySchema, type ClusterPolicy, type ClusterRule } from './schema/clusterPolicy.js';
 import { companionName, containClusterPolicy } from './clusterPolicyContainment.js';
 
 function makeCnp(
@@ -32,9 +32,25 @@ describe('containClusterPolicy (unknown namespace labels)', () => {
     const cp = makeCnp('c', "ns:env == 'prod'", [
       { action: 'Pass', peers: [{ selector: NS_PEER }] },
     ]);
-    expect(containClusterPolicy(cp, new Set())).toEqual({ policy: cp, companion: null });
+    const same = { companion: null, origins: { policy: { ingress: [0], egress: [] }, companion: null } };
+    expect(containClusterPolicy(cp, new Set())).toEqual({ policy: cp, ...same });
     const plain = makeCnp('c', "app == 'web'", [{ peers: [{ selector: "role == 'x'" }] }]);
-    expect(containClusterPolicy(plain, U)).toEqual({ policy: plain, companion: null });
+    expect(containClusterPolicy(plain, U)).toEqual({ policy: plain, ...same });
+  });
+
+  it('names the stored rule each enforced rule comes from (what explain reports)', () => {
+    const cp = makeCnp('c', "ns:env == 'prod'", [
+      { action: 'Accept', peers: [{ selector: NS_PEER }] },
+      { action: 'Pass', peers: [{ selector: NS_PEER }] },
+      { action: 'Deny', peers: [{ selector: NS_PEER }] },
+    ]);
+    const out = containClusterPolicy(cp, U);
+    // Accept as written; Pass followed by its Deny copy; Deny widened.
+    expect(out.policy.spec.ingress.map((r) => r.action)).toEqual(['Accept', 'Pass', 'Deny', 'Deny']);
+    expect(out.origins.policy).toEqual({ ingress: [0, 1, 1, 2], egress: [] });
+    // The companion holds the Deny-like rules only.
+    expect(out.companion?.spec.ingress.map((r) => r.action)).toEqual(['Deny', 'Deny']);
+    expect(out.origins.companion).toEqual({ ingress: [1, 2], egress: [] });
   });
 
   it.each<[string, Partial<ClusterRule>, Partial<ClusterRule>[]]>([

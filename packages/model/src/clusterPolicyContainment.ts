@@ -1,7 +1,8 @@
 /**
  * How a cluster policy is enforced while some namespaces' labels are UNKNOWN (their
- * stored values cannot be read). Pure; used by the validation filter, so the calc
- * graph needs no notion of it. The rule (docs/cluster-policy.md, "Unknown namespace
+ * stored values cannot be read). Pure; used by the agent's validation filter (so the
+ * calc graph needs no notion of it) and by palisadectl's explain, so that what is
+ * shown is what is enforced. The rule (docs/cluster-policy.md, "Unknown namespace
  * labels") fails closed: what is enforced never allows more than some truthful
  * assignment of the unknown labels would.
  *
@@ -26,18 +27,21 @@
  *    no-op: each of its rules matches a subset of what a rule of the policy decided.
  *  - A policy with `error` is all Deny: its subject simply becomes possibly(S).
  */
-import {
-  ALL_SELECTOR,
-  NAMESPACE_LABEL_PREFIX,
-  NAMESPACE_NAME_LABEL,
-  parseSelector,
-  printSelector,
-  type ClusterPolicy,
-  type ClusterRule,
-  type Peer,
-  type SelectorExpr,
-} from '@palisade/model';
-import { readsNamespaceLabels } from './storedValues.js';
+import type { ClusterPolicy, ClusterRule } from './schema/clusterPolicy.js';
+import type { Peer } from './schema/policy.js';
+import { selectorKeys } from './selector/matcher.js';
+import { parseSelector } from './selector/parser.js';
+import { printSelector } from './selector/printer.js';
+import { ALL_SELECTOR, NAMESPACE_LABEL_PREFIX, NAMESPACE_NAME_LABEL, type SelectorExpr } from './selector/types.js';
+
+/** Whether the selector reads namespace labels (`ns:` keys); false when it does not parse. */
+export function readsNamespaceLabels(selector: string): boolean {
+  try {
+    return selectorKeys(parseSelector(selector)).some((k) => k.startsWith(NAMESPACE_LABEL_PREFIX));
+  } catch {
+    return false;
+  }
+}
 
 export const COMPANION_SUFFIX = '!unknown-labels';
 
@@ -46,11 +50,24 @@ export function companionName(name: string): string {
   return `${name}${COMPANION_SUFFIX}`;
 }
 
+/** For each rule of a direction, the 0-based index of the stored rule it comes from. */
+export interface RuleOrigins {
+  ingress: number[];
+  egress: number[];
+}
+
 export interface ContainedClusterPolicy {
   policy: ClusterPolicy;
   /** Deny-like rules for possibly selected endpoints; null when none are needed. */
   companion: ClusterPolicy | null;
+  /** Where each rule of `policy` and `companion` comes from (explain names the stored rule). */
+  origins: { policy: RuleOrigins; companion: RuleOrigins | null };
 }
+
+const identity = (cp: ClusterPolicy): RuleOrigins => ({
+  ingress: cp.spec.ingress.map((_, i) => i),
+  egress: cp.spec.egress.map((_, i) => i),
+});
 
 /** Whether the subject or any peer selector reads namespace labels. */
 export function clusterPolicyReadsNamespaceLabels(cp: ClusterPolicy): boolean {
@@ -65,38 +82,53 @@ export function containClusterPolicy(
   cp: ClusterPolicy,
   unreadable: ReadonlySet<string>,
 ): ContainedClusterPolicy {
-  if (unreadable.size === 0 || !clusterPolicyReadsNamespaceLabels(cp))
-    return { policy: cp, companion: null };
+  const unchanged = (policy: ClusterPolicy): ContainedClusterPolicy => ({
+    policy,
+    companion: null,
+    origins: { policy: identity(cp), companion: null },
+  });
+  if (unreadable.size === 0 || !clusterPolicyReadsNamespaceLabels(cp)) return unchanged(cp);
   const possibly = possiblyMatches([...unreadable]);
   const widen = (p: Peer): Peer => ('selector' in p ? { selector: possibly(p.selector) } : p);
   const { spec } = cp;
-  if (spec.error !== undefined)
-    return {
-      policy: { ...cp, spec: { ...spec, selector: possibly(spec.selector) } },
-      companion: null,
-    };
-  const own = (rules: ClusterRule[]): ClusterRule[] =>
-    rules.flatMap((r) => {
-      if (r.action === 'Accept') return [r];
+  if (spec.error !== undefined) return unchanged({ ...cp, spec: { ...spec, selector: possibly(spec.selector) } });
+  const own = (rules: ClusterRule[]): [ClusterRule, number][] =>
+    rules.flatMap((r, i): [ClusterRule, number][] => {
+      if (r.action === 'Accept') return [[r, i]];
       const denyCopy: ClusterRule = { ...r, action: 'Deny', peers: r.peers.map(widen) };
-      if (r.action === 'Deny') return [denyCopy];
-      return r.peers.some(peerReads) ? [r, denyCopy] : [r];
+      if (r.action === 'Deny') return [[denyCopy, i]];
+      return r.peers.some(peerReads) ? [[r, i], [denyCopy, i]] : [[r, i]];
     });
-  const policy = { ...cp, spec: { ...spec, ingress: own(spec.ingress), egress: own(spec.egress) } };
-  if (!readsNamespaceLabels(spec.selector)) return { policy, companion: null };
-  const denyLike = (rules: ClusterRule[]): ClusterRule[] =>
-    rules
-      .filter((r) => r.action !== 'Accept')
-      .map((r) => ({ ...r, action: 'Deny', peers: r.peers.map(widen) }));
+  const denyLike = (rules: ClusterRule[]): [ClusterRule, number][] =>
+    rules.flatMap((r, i): [ClusterRule, number][] =>
+      r.action === 'Accept' ? [] : [[{ ...r, action: 'Deny', peers: r.peers.map(widen) }, i]],
+    );
+  const rulesOf = (pairs: [ClusterRule, number][]): ClusterRule[] => pairs.map(([r]) => r);
+  const originsOf = (pairs: [ClusterRule, number][]): number[] => pairs.map(([, i]) => i);
+  const ownIn = own(spec.ingress);
+  const ownOut = own(spec.egress);
+  const policy = { ...cp, spec: { ...spec, ingress: rulesOf(ownIn), egress: rulesOf(ownOut) } };
+  const policyOrigins = { ingress: originsOf(ownIn), egress: originsOf(ownOut) };
+  const alone: ContainedClusterPolicy = { policy, companion: null, origins: { policy: policyOrigins, companion: null } };
+  if (!readsNamespaceLabels(spec.selector)) return alone;
   const ingress = denyLike(spec.ingress);
   const egress = denyLike(spec.egress);
-  if (ingress.length === 0 && egress.length === 0) return { policy, companion: null };
+  if (ingress.length === 0 && egress.length === 0) return alone;
   const companion: ClusterPolicy = {
     ...cp,
     metadata: { name: companionName(cp.metadata.name) },
-    spec: { ...spec, selector: onlyUnknown(spec.selector, [...unreadable]), ingress, egress },
+    spec: {
+      ...spec,
+      selector: onlyUnknown(spec.selector, [...unreadable]),
+      ingress: rulesOf(ingress),
+      egress: rulesOf(egress),
+    },
   };
-  return { policy, companion };
+  return {
+    policy,
+    companion,
+    origins: { policy: policyOrigins, companion: { ingress: originsOf(ingress), egress: originsOf(egress) } },
+  };
 }
 
 function peerReads(p: Peer): boolean {
