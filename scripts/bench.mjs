@@ -16,10 +16,14 @@ if (names.length === 0) {
 }
 let failed = false;
 for (const name of names) {
-  const dirs = [path.join(root, 'packages', name, 'bench'), path.join(root, 'e2e', 'bench')];
-  const files = dirs
-    .filter((d) => existsSync(d))
-    .flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.bench.ts') && (d.endsWith(path.join(name, 'bench')) || f.startsWith(`${name}.`))).map((f) => path.join(d, f)));
+  // packages/<name>/bench/: every bench file; e2e/bench/: only <name>.bench.ts (so that
+  // `pnpm bench e2e` runs e2e.bench.ts and not fanout.bench.ts beside it).
+  const pkgDir = path.join(root, 'packages', name, 'bench');
+  const e2eDir = path.join(root, 'e2e', 'bench');
+  const files = [
+    ...(existsSync(pkgDir) ? readdirSync(pkgDir).filter((f) => f.endsWith('.bench.ts')).map((f) => path.join(pkgDir, f)) : []),
+    ...(existsSync(path.join(e2eDir, `${name}.bench.ts`)) ? [path.join(e2eDir, `${name}.bench.ts`)] : []),
+  ];
   if (files.length === 0) {
     console.error(`bench: no benchmark named ${name}`);
     failed = true;
