@@ -2,13 +2,15 @@
  * Judges a connection against the desired dataplane state, exactly as the rendered
  * chains would judge its first packet (endpointRenderer, policyRenderer): the source's
  * egress when the source is a local workload, the destination's ingress when the
- * destination is one. Pure: the state comes through a PolicyView.
+ * destination is one. Each direction walks the tiers as the chains do: Admin, then
+ * NetworkPolicy, then Baseline (docs/cluster-policy.md). Pure: the state comes through
+ * a PolicyView.
  *
  * Used to find the conntrack entries that a change revoked. It errs towards keeping a
  * connection: when two local endpoints share an IP (a conflict, reported elsewhere),
  * a connection is revoked only if every one of them would refuse it.
  */
-import type { IpFamily } from '@palisade/model';
+import type { IpFamily, RuleAction } from '@palisade/model';
 import type {
   Direction,
   DirectionSpec,
@@ -53,21 +55,50 @@ interface Ctx {
   flow: Flow;
 }
 
-/** One endpoint chain: policies in order; Allow returns, Deny drops, Pass and no match go on. */
+/**
+ * One endpoint chain (renderEndpointChain): the Admin tier, then the NetworkPolicy tier
+ * when the endpoint is isolated (its verdict is final), else the Baseline tier, then
+ * the default, allow.
+ */
 function judgeDirection(view: PolicyView, spec: DirectionSpec, ctx: Ctx): boolean {
-  if (!spec.isolated) return true;
-  for (const ref of spec.policies) {
-    const p = view.policy(ref);
-    // A policy calc has not sent, or without this direction, renders as an empty chain.
-    const rules = (ctx.direction === 'ingress' ? p?.inbound : p?.outbound) ?? [];
-    for (const rule of rules) {
-      if (!ruleMatches(view, rule, ctx)) continue;
-      if (rule.action === 'Allow') return true;
-      if (rule.action === 'Deny') return false;
-      break; // Pass: leave this policy, try the next
-    }
+  const admin = spec.admin ? judgeTier(view, spec.admin, ctx) : null;
+  if (admin !== null) return admin;
+  if (spec.isolated) return judgeNetworkPolicies(view, spec.policies, ctx);
+  const baseline = spec.baseline ? judgeTier(view, spec.baseline, ctx) : null;
+  return baseline ?? true;
+}
+
+/**
+ * A cluster-policy tier (renderTierBlock): policies by (priority, name); the first rule
+ * that matches decides. Accept is final, Deny drops, Pass leaves the tier (null: the
+ * next tier decides, as when no rule matches).
+ */
+function judgeTier(view: PolicyView, refs: readonly ObjectRef[], ctx: Ctx): boolean | null {
+  for (const ref of refs) {
+    const action = firstMatch(view, ref, ctx);
+    if (action === 'Allow') return true;
+    if (action === 'Deny') return false;
+    if (action === 'Pass') return null;
+  }
+  return null;
+}
+
+/** NetworkPolicies in order; Allow returns, Deny drops, Pass and no match go on; then drop. */
+function judgeNetworkPolicies(view: PolicyView, refs: readonly ObjectRef[], ctx: Ctx): boolean {
+  for (const ref of refs) {
+    const action = firstMatch(view, ref, ctx);
+    if (action === 'Allow') return true;
+    if (action === 'Deny') return false;
   }
   return false;
+}
+
+/** The action of the policy's first rule that matches in this direction, if any. */
+function firstMatch(view: PolicyView, ref: ObjectRef, ctx: Ctx): RuleAction | undefined {
+  const p = view.policy(ref);
+  // A policy calc has not sent, or without this direction, renders as an empty chain.
+  const rules = (ctx.direction === 'ingress' ? p?.inbound : p?.outbound) ?? [];
+  return rules.find((rule) => ruleMatches(view, rule, ctx))?.action;
 }
 
 function ruleMatches(view: PolicyView, rule: RuleSpec, ctx: Ctx): boolean {

@@ -7,9 +7,10 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@palisade/common';
-import type { CalcMessage } from '../../messages.js';
+import { CLUSTER_SCOPE, type CalcMessage } from '../../messages.js';
 import {
   allow,
+  deny,
   isolatedBy,
   makeEndpoint,
   makePolicy,
@@ -178,5 +179,37 @@ describe.each([
     } finally {
       push.close();
     }
+  });
+
+  it('cluster policy tiers: an Admin Deny cuts (with the option), an Admin Accept keeps a connection the NetworkPolicy no longer admits', async () => {
+    dp.onMessages(model([IP.a, IP.c]));
+    await dp.apply();
+    const fromA = await openTcpSession(topo.pods.a, IP.b, 8080);
+    const fromC = await openTcpSession(topo.pods.c, IP.b, 8080);
+    sessions.push(fromA, fromC);
+    const cluster = (name: string) => ({ namespace: CLUSTER_SCOPE, name });
+    dp.onMessages([
+      setUpdate(sel('name==a'), [IP.a]),
+      setUpdate(sel('name==c'), [IP.c]),
+      { type: 'IpSetDeltaUpdate', set: CLIENTS, added: [], removed: [IP.a] },
+      makePolicy('accept-a', {
+        namespace: CLUSTER_SCOPE,
+        inbound: [allow([peerSet(sel('name==a'))])],
+      }),
+      makePolicy('deny-c', {
+        namespace: CLUSTER_SCOPE,
+        inbound: [deny([peerSet(sel('name==c'))])],
+      }),
+      makeEndpoint('b', [IP.b], {
+        ingress: { ...isolatedBy('b-in'), admin: [cluster('accept-a'), cluster('deny-c')] },
+      }),
+    ]);
+    await dp.apply();
+    expect(await probe(topo.pods.c, { proto: 'tcp', host: IP.b, port: 8080 })).toBe(false);
+    expect(await probe(topo.pods.a, { proto: 'tcp', host: IP.b, port: 8080 })).toBe(true);
+    // a left the NetworkPolicy's peers, but the Admin Accept admits it: kept either way.
+    expect(await fromA.ping()).toBe(true);
+    // The NetworkPolicy still admits c, but the Admin Deny comes first.
+    expect(await fromC.ping()).toBe(!revoke);
   });
 });
