@@ -6,6 +6,8 @@
 import type { EtcdClient } from '@palisade/datastore';
 import {
   AgentStatusSchema,
+  ClusterPolicySchema,
+  clusterPolicyKey,
   EndpointSchema,
   LEADER_KEY,
   LeaderSchema,
@@ -18,21 +20,36 @@ import {
 } from '@palisade/model';
 import type { AgentStatus } from '@palisade/model';
 import { makeAgent } from './builders.js';
-import { shopData } from './fixture.js';
+import { clusterShopData, shopData } from './fixture.js';
 
 export interface Seeded {
   /** The newest policy/endpoint/namespace write. */
   modelRevision: string;
 }
 
-export async function seedShop(client: EtcdClient): Promise<Seeded> {
-  const data = shopData();
+/** `cluster`: the shop plus its cluster policies (clusterShopData). */
+export async function seedShop(
+  client: EtcdClient,
+  opts: { cluster?: boolean } = {},
+): Promise<Seeded> {
+  const data = opts.cluster ? clusterShopData() : shopData();
   let rev = '0';
-  for (const n of data.namespaces) rev = (await client.put(namespaceKey(n.value.metadata.name), NamespaceSchema, n.value)).revision;
+  for (const n of data.namespaces)
+    rev = (await client.put(namespaceKey(n.value.metadata.name), NamespaceSchema, n.value))
+      .revision;
   for (const { value: e } of data.endpoints)
-    rev = (await client.put(endpointKey(e.spec.node, e.metadata.namespace, e.metadata.name), EndpointSchema, e)).revision;
+    rev = (
+      await client.put(
+        endpointKey(e.spec.node, e.metadata.namespace, e.metadata.name),
+        EndpointSchema,
+        e,
+      )
+    ).revision;
   for (const { value: p } of data.policies)
-    rev = (await client.put(policyKey(p.metadata.namespace, p.metadata.name), PolicySchema, p)).revision;
+    rev = (await client.put(policyKey(p.metadata.namespace, p.metadata.name), PolicySchema, p))
+      .revision;
+  for (const { value: c } of data.clusterPolicies)
+    rev = (await client.put(clusterPolicyKey(c.metadata.name), ClusterPolicySchema, c)).revision;
   await client.put(LEADER_KEY, LeaderSchema, {
     apiVersion: 'palisade.io/v1',
     kind: 'Leader',
@@ -50,10 +67,15 @@ export async function putAgent(
   tweak: (a: AgentStatus) => void = () => undefined,
 ): Promise<void> {
   const now = Date.now();
-  const agent = makeAgent(node, programmedRevision, (a) => {
-    a.status.startedAt = new Date(now - 600_000).toISOString();
-    a.status.lastApply = { time: new Date(now - 4000).toISOString(), durationMs: 38 };
-    a.status.counts = { endpoints: 4, localEndpoints: 2, policies: 4, chains: 9, ipsets: 3 };
-  }, tweak);
+  const agent = makeAgent(
+    node,
+    programmedRevision,
+    (a) => {
+      a.status.startedAt = new Date(now - 600_000).toISOString();
+      a.status.lastApply = { time: new Date(now - 4000).toISOString(), durationMs: 38 };
+      a.status.counts = { endpoints: 4, localEndpoints: 2, policies: 4, chains: 9, ipsets: 3 };
+    },
+    tweak,
+  );
   await client.put(agentKey(node), AgentStatusSchema, agent);
 }
