@@ -2,9 +2,10 @@
  * CasWriter: writes a reconciler's planned keys to etcd, each with compare-and-swap on
  * the mod revision the reconciler last saw ('0' to create).
  *
- * Keys go in transactions of up to `batchSize` (when the store supports writeBatch),
- * each also kept under MAX_BATCH_BYTES because etcd refuses requests over 1.5 MiB by
- * default; a few transactions run at once. A transaction with a lost CAS is retried key
+ * Keys go in transactions of up to `batchSize` (when the store supports writeBatch;
+ * etcd allows 128 operations per transaction by default), each also kept under
+ * MAX_BATCH_BYTES because etcd refuses requests over 1.5 MiB by default; a few
+ * transactions run at once. A transaction with a lost CAS is retried key
  * by key, so only the keys that really changed under us are re-read (and re-queued).
  * After a write succeeds the cached actual state takes the written value and revision,
  * so the next comparison needs no re-read. On an etcd error, or once writing must stop
@@ -30,23 +31,34 @@ export interface Actual {
 /** etcd rejects requests over 1.5 MiB by default: keep each transaction well below. */
 const MAX_BATCH_BYTES = 512 * 1024;
 
-export function splitBatches(plan: PlannedWrite[], batchSize: number): PlannedWrite[][] {
-  const batches: PlannedWrite[][] = [];
-  let current: PlannedWrite[] = [];
-  let bytes = 0;
-  for (const w of plan) {
-    const size =
-      batchSize > 1 && w.put ? JSON.stringify(w.put.value).length * 2 + w.key.length : w.key.length;
-    if (current.length > 0 && (current.length >= batchSize || bytes + size > MAX_BATCH_BYTES)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
+/**
+ * Cuts `plan` into transactions of at most `batchSize` keys and MAX_BATCH_BYTES, one at
+ * a time as writers ask for them: sizing a batch serialises its values, and doing that
+ * for 100k keys up front was one long block of the event loop.
+ */
+export class BatchCursor {
+  private next = 0;
+
+  constructor(
+    private readonly plan: readonly PlannedWrite[],
+    private readonly batchSize: number,
+  ) {}
+
+  take(): PlannedWrite[] | null {
+    if (this.next >= this.plan.length) return null;
+    const batch: PlannedWrite[] = [];
+    let bytes = 0;
+    while (this.next < this.plan.length && batch.length < this.batchSize) {
+      const w = this.plan[this.next] as PlannedWrite;
+      const size =
+        this.batchSize > 1 && w.put ? JSON.stringify(w.put.value).length * 2 + w.key.length : w.key.length;
+      if (batch.length > 0 && bytes + size > MAX_BATCH_BYTES) break;
+      batch.push(w);
+      bytes += size;
+      this.next++;
     }
-    current.push(w);
-    bytes += size;
+    return batch;
   }
-  if (current.length > 0) batches.push(current);
-  return batches;
 }
 
 export interface CasWriterOptions {
@@ -74,19 +86,20 @@ export class CasWriter {
   async write(plan: PlannedWrite[]): Promise<number> {
     const { store, batchSize: size, batchConcurrency, concurrency } = this.opts;
     const batchSize = store.writeBatch ? size : 1;
-    const batches = splitBatches(plan, batchSize);
-    let next = 0;
+    const cursor = new BatchCursor(plan, batchSize);
     let writes = 0;
     let failure: unknown = null;
     const worker = async (): Promise<void> => {
-      while (next < batches.length) {
-        const batch = batches[next++] as PlannedWrite[];
+      for (let batch = cursor.take(); batch !== null; batch = cursor.take()) {
         if (failure !== null || !this.opts.mayWrite()) {
           for (const w of batch) this.opts.requeue(w.key);
           continue;
         }
         try {
-          writes += await this.applyBatch(batch);
+          // Not `writes += await …`: that reads `writes` before the await, and the
+          // workers' sums overwrote one another.
+          const n = await this.applyBatch(batch);
+          writes += n;
         } catch (err) {
           for (const w of batch) this.opts.requeue(w.key);
           failure ??= err;
@@ -94,7 +107,7 @@ export class CasWriter {
       }
     };
     const parallel = batchSize > 1 ? batchConcurrency : concurrency;
-    await Promise.all(Array.from({ length: Math.min(parallel, batches.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(parallel, plan.length) }, worker));
     if (failure !== null)
       throw failure instanceof Error ? failure : new Error(errorMessage(failure));
     return writes;
@@ -144,6 +157,8 @@ export class CasWriter {
     if (w.put) this.opts.actual.set(w.key, { modRevision: revision, value: w.put.value });
     else this.opts.actual.delete(w.key);
     this.opts.metrics?.etcdWrites.inc({ kind: w.kind, op: w.op });
-    this.opts.logger.debug('wrote key', { key: w.key, op: w.op });
+    // winston formats a debug line even when the level drops it: at 100k keys that cost
+    // half a second, so ask first.
+    if (this.opts.logger.isDebugEnabled()) this.opts.logger.debug('wrote key', { key: w.key, op: w.op });
   }
 }

@@ -26,6 +26,7 @@ import { logEtcdFailure } from '@palisade/datastore';
 import { isDeepStrictEqual } from 'node:util';
 import { CasWriter, type Actual, type PlannedWrite } from './casWriter.js';
 import type { ControllerMetrics } from './metrics.js';
+import { TimeSlice } from './timeSlice.js';
 import {
   OBJECT_KINDS,
   PREFIXES,
@@ -81,6 +82,8 @@ export class Reconciler {
   private flushing = 0;
   private leader = false;
   private readonly complete = new Set<ObjectKind>();
+  /** The kinds that were complete when the last successful full reconcile compared them. */
+  private reconciledKinds = new Set<ObjectKind>();
   private needFullReconcile = true;
   private firstReconcileDone = false;
   private stopped = false;
@@ -153,6 +156,7 @@ export class Reconciler {
       this.maybeStart();
     } else {
       this.firstReconcileDone = false;
+      this.reconciledKinds = new Set();
       this.poke();
     }
   }
@@ -161,9 +165,16 @@ export class Reconciler {
     return this.leader;
   }
 
-  /** Ready to serve: not leading, or leading and the first full reconcile completed. */
+  /**
+   * Ready to serve: not leading, or leading and a full reconcile has compared every
+   * kind whose source has listed (one that ran while only some kinds were complete
+   * does not count for the others).
+   */
   ready(): boolean {
-    return !this.leader || this.firstReconcileDone;
+    if (!this.leader) return true;
+    if (!this.firstReconcileDone) return false;
+    for (const k of this.complete) if (!this.reconciledKinds.has(k)) return false;
+    return true;
   }
 
   /** Keys waiting to be written (for metrics and tests). */
@@ -262,10 +273,13 @@ export class Reconciler {
       })),
     );
     this.needFullReconcile = false;
+    const kinds = new Set(this.complete);
     const known = new Map(this.actual);
     this.actual.clear();
+    const slice = new TimeSlice();
     for (const { kind, items } of lists)
       for (const item of items) {
+        if (slice.due()) await slice.yield();
         // A key's mod revision names one stored value: one already parsed (or written by
         // us) at that revision is reused. At 100k keys, parsing every value again on each
         // periodic reconcile was the controller's largest CPU cost, and it also made the
@@ -282,9 +296,16 @@ export class Reconciler {
     const writes = await this.flush();
     const durationMs = Math.round(performance.now() - started);
     this.metrics?.reconcileDuration.observe(durationMs / 1000);
-    if (!this.firstReconcileDone || writes > 0)
-      this.logger.info('full reconcile done', { durationMs, writes, keys: this.desired.size });
+    const newKinds = [...kinds].some((k) => !this.reconciledKinds.has(k));
+    if (!this.firstReconcileDone || writes > 0 || newKinds)
+      this.logger.info('full reconcile done', {
+        durationMs,
+        writes,
+        keys: this.desired.size,
+        kinds: OBJECT_KINDS.filter((k) => kinds.has(k)),
+      });
     this.firstReconcileDone = true;
+    this.reconciledKinds = kinds;
   }
 
   /**
@@ -305,7 +326,10 @@ export class Reconciler {
     const keys = [...this.dirty];
     this.dirty.clear();
     const plan: PlannedWrite[] = [];
+    const slice = new TimeSlice();
     for (const key of keys) {
+      // Comparing 100k keys (deep equality) takes seconds: give the event loop turns.
+      if (slice.due()) await slice.yield();
       const w = this.plan(key);
       if (w) plan.push(w);
     }
