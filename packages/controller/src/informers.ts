@@ -18,13 +18,20 @@
  *
  * Lists are fetched as raw JSON rather than through the generated typed client: its
  * deserializer throws on structurally odd objects (which a broken or injected object
- * may be), and one such object must not block the whole list.
+ * may be), and one such object must not block the whole list. They are paged
+ * (kubeList.ts), and pods are compacted to what translation reads before the informer
+ * caches them. Handlers run from one EventQueue in time slices, never inside
+ * client-node's synchronous list loop, so a 100k-pod list cannot starve the leader
+ * lease's keep-alives; "synced" waits until the queue has handled the list.
  */
 import * as k8s from '@kubernetes/client-node';
 import { Backoff, errorMessage, silentLogger, type Logger } from '@palisade/common';
-import { httpError, kubeRequest, statusCodeOf } from './kubeHttp.js';
+import { EventQueue } from './eventQueue.js';
+import { statusCodeOf } from './kubeHttp.js';
+import { listAll } from './kubeList.js';
 import type { ControllerMetrics } from './metrics.js';
 import type { ModelBuilder } from './modelBuilder.js';
+import { compactPod } from './translate/compact.js';
 import type { KClusterNetworkPolicy, KNamespace, KNetworkPolicy, KPod } from './translate/index.js';
 
 export type KubeConfig = k8s.KubeConfig;
@@ -40,13 +47,26 @@ export function loadKubeConfig(file?: string): k8s.KubeConfig {
 
 type ListFn = () => Promise<k8s.KubernetesListObject<k8s.KubernetesObject>>;
 
-/** GET a list as plain JSON with the kubeconfig's credentials and TLS settings. */
-function rawList(kc: k8s.KubeConfig, path: string): ListFn {
-  return async () => {
-    const res = await kubeRequest(kc, { method: 'GET', path });
-    if (res.statusCode !== 200) throw httpError(`list ${path}`, res);
-    return JSON.parse(res.text) as k8s.KubernetesListObject<k8s.KubernetesObject>;
+/** GET a list as plain JSON, paged, with the kubeconfig's credentials and TLS settings. */
+function rawList(kc: k8s.KubeConfig, path: string, compact?: (obj: unknown) => unknown): ListFn {
+  return async () =>
+    (await listAll(kc, path, compact ? { compact } : {})) as k8s.KubernetesListObject<k8s.KubernetesObject>;
+}
+
+/** client-node's Watch, with every watched object compacted as it arrives. */
+function compactingWatch(kc: k8s.KubeConfig, compact: (obj: unknown) => unknown): k8s.Watch {
+  const watch = new k8s.Watch(kc);
+  const wrapped: Pick<k8s.Watch, 'watch'> = {
+    watch: (path, query, callback, done) =>
+      watch.watch(
+        path,
+        query,
+        (phase, obj: unknown, raw: unknown) =>
+          callback(phase, phase === 'ERROR' || phase === 'BOOKMARK' ? obj : compact(obj), raw),
+        done,
+      ),
   };
+  return wrapped as k8s.Watch;
 }
 
 export const CLUSTER_NETWORK_POLICIES_PATH = '/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies';
@@ -56,6 +76,8 @@ interface ResourceSpec {
   path: string;
   upsert(obj: unknown): void;
   remove(obj: unknown): void;
+  /** Keeps only the fields translation reads, before the informer caches an object. */
+  compact?: (obj: unknown) => unknown;
   /**
    * Set for a resource the cluster may not serve (a CRD). A 404 on list or watch means
    * "not installed": `absent` is called (drop every object of it; that empty state is
@@ -76,7 +98,12 @@ class ResourceInformer {
   constructor(
     private readonly kc: k8s.KubeConfig,
     private readonly spec: ResourceSpec,
-    private readonly ctx: { logger: Logger; metrics?: ControllerMetrics; onSynced: () => void },
+    private readonly ctx: {
+      logger: Logger;
+      metrics?: ControllerMetrics;
+      queue: EventQueue;
+      onSynced: () => void;
+    },
   ) {
     this.informer = this.create();
   }
@@ -84,10 +111,14 @@ class ResourceInformer {
   /** A fresh client-node informer (an empty cache: after an absence, everything is new). */
   private create(): k8s.Informer<k8s.KubernetesObject> {
     const { spec } = this;
-    const informer = k8s.makeInformer(this.kc, spec.path, rawList(this.kc, spec.path));
-    informer.on('add', (o) => this.safely('add', () => spec.upsert(o)));
-    informer.on('update', (o) => this.safely('update', () => spec.upsert(o)));
-    informer.on('delete', (o) => this.safely('delete', () => spec.remove(o)));
+    const list = rawList(this.kc, spec.path, spec.compact);
+    const informer = spec.compact
+      ? new k8s.ListWatch(spec.path, compactingWatch(this.kc, spec.compact), list, false)
+      : k8s.makeInformer(this.kc, spec.path, list);
+    const { queue } = this.ctx;
+    informer.on('add', (o) => queue.push(() => this.safely('add', () => spec.upsert(o))));
+    informer.on('update', (o) => queue.push(() => this.safely('update', () => spec.upsert(o))));
+    informer.on('delete', (o) => queue.push(() => this.safely('delete', () => spec.remove(o))));
     informer.on('error', (err) => this.failed(err));
     return informer;
   }
@@ -110,6 +141,9 @@ class ResourceInformer {
       this.failed(err);
       return;
     }
+    if (this.errors !== errorsBefore || this.stopped) return;
+    // The listed objects are queued, not handled yet: synced means handled.
+    await this.ctx.queue.barrier();
     if (this.errors !== errorsBefore || this.stopped) return;
     this.backoff.reset();
     if (this.absent) {
@@ -152,8 +186,11 @@ class ResourceInformer {
     const old = this.informer;
     void old.stop();
     this.informer = this.create();
-    this.safely('absent', () => optional.absent());
-    this.markSynced();
+    // After whatever the old informer queued, so that its adds do not outlive `absent`.
+    this.ctx.queue.push(() => {
+      this.safely('absent', () => optional.absent());
+      this.markSynced();
+    });
     this.schedule(optional.retryMs);
   }
 
@@ -216,6 +253,7 @@ export class ClusterInformers {
         path: '/api/v1/pods',
         upsert: (o) => b.podUpserted(o as KPod),
         remove: (o) => b.podDeleted(o as KPod),
+        compact: compactPod,
       },
       {
         resource: 'networkpolicies',
@@ -231,7 +269,7 @@ export class ClusterInformers {
       this.logger.info('all informers synced');
       opts.onSynced?.();
     };
-    const ctx = { logger: this.logger, metrics: opts.metrics, onSynced };
+    const ctx = { logger: this.logger, metrics: opts.metrics, queue: new EventQueue(), onSynced };
     this.core = specs.map((s) => new ResourceInformer(opts.kubeConfig, s, ctx));
     const cnps: ResourceSpec = {
       resource: 'clusternetworkpolicies',

@@ -79,7 +79,7 @@ export class ModelBuilder {
       this.invalidPolicies.delete(key);
     }
     this.metrics?.invalidPoliciesCurrent.set(this.invalidPolicies.size);
-    this.logger.debug('policy translated', { policy, key });
+    if (this.logger.isDebugEnabled()) this.logger.debug('policy translated', { policy, key });
     this.reconciler.set(key, 'policy', value);
   }
 

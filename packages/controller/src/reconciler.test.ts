@@ -1,6 +1,8 @@
 import { clusterPolicyKey, endpointKey, namespaceKey, policyKey } from '@palisade/model';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { createLogger } from '@palisade/common';
 import { createControllerMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
 import { MemoryStore } from './testing/memoryStore.js';
@@ -292,5 +294,38 @@ describe('Reconciler', () => {
     seed(r);
     await r.idle();
     expect([...store.data.keys()].sort()).toEqual([clusterPolicyKey('guard'), policyKey('ns1', 'old')]);
+  });
+
+  it('is not ready on a reconcile that covered only cluster policies once the rest is complete, until that is reconciled too', async () => {
+    const store = new MemoryStore();
+    const r = start(store, { complete: false });
+    r.setDesiredComplete(['clusterPolicy']);
+    seed(r);
+    await r.idle();
+    r.setDesiredComplete(['policy', 'namespace', 'endpoint']);
+    // The earlier reconcile compared cluster policies only: it says nothing of the rest.
+    expect(r.ready()).toBe(false);
+    await r.idle();
+    await vi.waitFor(() => expect(r.ready()).toBe(true));
+    expect(store.data.has(policyKey('ns1', 'a'))).toBe(true);
+  });
+
+  it('counts every write of a full reconcile that runs transactions in parallel', async () => {
+    const store = new MemoryStore();
+    const stream = new PassThrough();
+    const lines: Record<string, unknown>[] = [];
+    stream.on('data', (chunk: Buffer) => {
+      for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+    });
+    const logger = createLogger({ format: 'json', stream });
+    const r = new Reconciler({ store, logger, coalesceMs: 1, batchSize: 10, batchConcurrency: 4 });
+    reconcilers.push(r);
+    for (let i = 0; i < 95; i++) r.set(policyKey('ns1', `p-${i}`), 'policy', pol(`p-${i}`));
+    r.setDesiredComplete();
+    r.setLeader(true);
+    await r.idle();
+    await vi.waitFor(() => expect(lines.some((l) => l.message === 'full reconcile done')).toBe(true));
+    const done = lines.find((l) => l.message === 'full reconcile done');
+    expect(done).toMatchObject({ writes: 95, kinds: ['policy', 'namespace', 'endpoint', 'clusterPolicy'] });
   });
 });

@@ -5,9 +5,9 @@
  * cache of what etcd holds (key → mod revision and parsed value). Changes mark keys
  * dirty; a single worker flushes dirty keys after a short coalescing delay, so a burst
  * of informer events becomes one pass. For each key it compares semantically (parsed
- * values, not text) and writes only what differs, always with compare-and-swap on the
- * mod revision it last saw ('0' to create), so it never overwrites a write it has not
- * seen. A lost CAS re-reads the key and retries. An etcd error keeps the key dirty and
+ * values, not text) and writes only what differs (through its CasWriter), always with
+ * compare-and-swap on the mod revision it last saw ('0' to create), so it never
+ * overwrites a write it has not seen. A lost CAS re-reads the key and retries. An etcd error keeps the key dirty and
  * retries with backoff after a fresh full list, so no pending change is lost.
  *
  * Guarantees, and why in this order:
@@ -21,17 +21,18 @@
  *   controller's prefixes that are no longer desired (or are malformed).
  * - A key that only changes is updated in place, never deleted and recreated.
  */
-import { Backoff, errorMessage, silentLogger, sleep, type Logger } from '@palisade/common';
-import { logEtcdFailure, type Revision } from '@palisade/datastore';
+import { Backoff, silentLogger, sleep, type Logger } from '@palisade/common';
+import { logEtcdFailure } from '@palisade/datastore';
 import { isDeepStrictEqual } from 'node:util';
-import type { ControllerMetrics, WriteOp } from './metrics.js';
+import { CasWriter, type Actual, type PlannedWrite } from './casWriter.js';
+import type { ControllerMetrics } from './metrics.js';
+import { TimeSlice } from './timeSlice.js';
 import {
   OBJECT_KINDS,
   PREFIXES,
   SCHEMAS,
   kindOfKey,
   parseStored,
-  type BatchWrite,
   type ObjectKind,
   type ReconcilerStore,
 } from './reconcilerStore.js';
@@ -43,11 +44,6 @@ export {
   type ObjectKind,
   type ReconcilerStore,
 } from './reconcilerStore.js';
-
-interface PlannedWrite extends BatchWrite {
-  kind: ObjectKind;
-  op: WriteOp;
-}
 
 export interface ReconcilerOptions {
   store: ReconcilerStore;
@@ -70,32 +66,6 @@ interface Desired {
   kind: ObjectKind;
   value: unknown;
 }
-interface Actual {
-  modRevision: Revision;
-  value: unknown;
-}
-
-/** etcd rejects requests over 1.5 MiB by default: keep each transaction well below. */
-const MAX_BATCH_BYTES = 512 * 1024;
-
-function splitBatches(plan: PlannedWrite[], batchSize: number): PlannedWrite[][] {
-  const batches: PlannedWrite[][] = [];
-  let current: PlannedWrite[] = [];
-  let bytes = 0;
-  for (const w of plan) {
-    const size =
-      batchSize > 1 && w.put ? JSON.stringify(w.put.value).length * 2 + w.key.length : w.key.length;
-    if (current.length > 0 && (current.length >= batchSize || bytes + size > MAX_BATCH_BYTES)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(w);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
-}
 
 export class Reconciler {
   private readonly store: ReconcilerStore;
@@ -103,9 +73,7 @@ export class Reconciler {
   private readonly metrics: ControllerMetrics | undefined;
   private readonly resyncIntervalMs: number;
   private readonly coalesceMs: number;
-  private readonly concurrency: number;
-  private readonly batchSize: number;
-  private readonly batchConcurrency: number;
+  private readonly writer: CasWriter;
   private readonly backoff: Backoff;
   private readonly desired = new Map<string, Desired>();
   private readonly actual = new Map<string, Actual>();
@@ -114,6 +82,8 @@ export class Reconciler {
   private flushing = 0;
   private leader = false;
   private readonly complete = new Set<ObjectKind>();
+  /** The kinds that were complete when the last successful full reconcile compared them. */
+  private reconciledKinds = new Set<ObjectKind>();
   private needFullReconcile = true;
   private firstReconcileDone = false;
   private stopped = false;
@@ -129,9 +99,17 @@ export class Reconciler {
     this.metrics = opts.metrics;
     this.resyncIntervalMs = opts.resyncIntervalMs ?? 60_000;
     this.coalesceMs = opts.coalesceMs ?? 2;
-    this.concurrency = opts.concurrency ?? 64;
-    this.batchSize = opts.batchSize ?? 100;
-    this.batchConcurrency = opts.batchConcurrency ?? 4;
+    this.writer = new CasWriter({
+      store: this.store,
+      actual: this.actual,
+      logger: this.logger,
+      metrics: this.metrics,
+      concurrency: opts.concurrency ?? 64,
+      batchSize: opts.batchSize ?? 100,
+      batchConcurrency: opts.batchConcurrency ?? 4,
+      mayWrite: () => this.leader && !this.stopped,
+      requeue: (key) => this.markDirty(key),
+    });
     this.backoff = new Backoff({ ...(opts.backoff ?? { initialMs: 200, maxMs: 5000 }) });
   }
 
@@ -178,6 +156,7 @@ export class Reconciler {
       this.maybeStart();
     } else {
       this.firstReconcileDone = false;
+      this.reconciledKinds = new Set();
       this.poke();
     }
   }
@@ -186,9 +165,16 @@ export class Reconciler {
     return this.leader;
   }
 
-  /** Ready to serve: not leading, or leading and the first full reconcile completed. */
+  /**
+   * Ready to serve: not leading, or leading and a full reconcile has compared every
+   * kind whose source has listed (one that ran while only some kinds were complete
+   * does not count for the others).
+   */
   ready(): boolean {
-    return !this.leader || this.firstReconcileDone;
+    if (!this.leader) return true;
+    if (!this.firstReconcileDone) return false;
+    for (const k of this.complete) if (!this.reconciledKinds.has(k)) return false;
+    return true;
   }
 
   /** Keys waiting to be written (for metrics and tests). */
@@ -287,10 +273,13 @@ export class Reconciler {
       })),
     );
     this.needFullReconcile = false;
+    const kinds = new Set(this.complete);
     const known = new Map(this.actual);
     this.actual.clear();
+    const slice = new TimeSlice();
     for (const { kind, items } of lists)
       for (const item of items) {
+        if (slice.due()) await slice.yield();
         // A key's mod revision names one stored value: one already parsed (or written by
         // us) at that revision is reused. At 100k keys, parsing every value again on each
         // periodic reconcile was the controller's largest CPU cost, and it also made the
@@ -307,9 +296,16 @@ export class Reconciler {
     const writes = await this.flush();
     const durationMs = Math.round(performance.now() - started);
     this.metrics?.reconcileDuration.observe(durationMs / 1000);
-    if (!this.firstReconcileDone || writes > 0)
-      this.logger.info('full reconcile done', { durationMs, writes, keys: this.desired.size });
+    const newKinds = [...kinds].some((k) => !this.reconciledKinds.has(k));
+    if (!this.firstReconcileDone || writes > 0 || newKinds)
+      this.logger.info('full reconcile done', {
+        durationMs,
+        writes,
+        keys: this.desired.size,
+        kinds: OBJECT_KINDS.filter((k) => kinds.has(k)),
+      });
     this.firstReconcileDone = true;
+    this.reconciledKinds = kinds;
   }
 
   /**
@@ -330,36 +326,18 @@ export class Reconciler {
     const keys = [...this.dirty];
     this.dirty.clear();
     const plan: PlannedWrite[] = [];
+    const slice = new TimeSlice();
     for (const key of keys) {
+      // Comparing 100k keys (deep equality) takes seconds: give the event loop turns.
+      if (slice.due()) await slice.yield();
       const w = this.plan(key);
       if (w) plan.push(w);
     }
-    const batchSize = this.store.writeBatch ? this.batchSize : 1;
-    const batches = splitBatches(plan, batchSize);
-    let next = 0;
-    let writes = 0;
-    let failure: unknown = null;
-    const worker = async (): Promise<void> => {
-      while (next < batches.length) {
-        const batch = batches[next++] as PlannedWrite[];
-        if (failure !== null || !this.leader || this.stopped) {
-          for (const w of batch) this.dirty.add(w.key);
-          continue;
-        }
-        try {
-          writes += await this.applyBatch(batch);
-        } catch (err) {
-          for (const w of batch) this.dirty.add(w.key);
-          failure ??= err;
-        }
-      }
-    };
-    const parallel = batchSize > 1 ? this.batchConcurrency : this.concurrency;
-    await Promise.all(Array.from({ length: Math.min(parallel, batches.length) }, worker));
-    this.metrics?.queueDepth.set(this.dirty.size);
-    if (failure !== null)
-      throw failure instanceof Error ? failure : new Error(errorMessage(failure));
-    return writes;
+    try {
+      return await this.writer.write(plan);
+    } finally {
+      this.metrics?.queueDepth.set(this.dirty.size);
+    }
   }
 
   /** What to write at `key`, or null when etcd already holds the desired value. */
@@ -382,50 +360,5 @@ export class Reconciler {
       expectModRevision,
       put: { schema: SCHEMAS[want.kind], value: want.value },
     };
-  }
-
-  private async applyBatch(batch: PlannedWrite[]): Promise<number> {
-    if (batch.length > 1 && this.store.writeBatch) {
-      const res = await this.store.writeBatch(batch);
-      if (res.succeeded) {
-        for (const w of batch) this.applied(w, res.revision);
-        return batch.length;
-      }
-      // Some key changed under us: find which, one by one.
-    }
-    let n = 0;
-    for (const w of batch) if (await this.applyOne(w)) n++;
-    return n;
-  }
-
-  private async applyOne(w: PlannedWrite): Promise<boolean> {
-    const res = w.put
-      ? await this.store.put(w.key, w.put.schema, w.put.value, {
-          expectModRevision: w.expectModRevision,
-        })
-      : await this.store.delete(w.key, { expectModRevision: w.expectModRevision });
-    if (res.succeeded) {
-      this.applied(w, res.revision);
-      return true;
-    }
-    // Someone else wrote the key since we last looked: re-read it and try again.
-    this.metrics?.errors.inc({ kind: 'conflict' });
-    this.logger.debug('compare-and-swap lost, re-reading', { key: w.key });
-    const current = await this.store.getRaw(w.key);
-    if (current)
-      this.actual.set(w.key, {
-        modRevision: current.modRevision,
-        value: parseStored(kindOfKey(w.key), current.value),
-      });
-    else this.actual.delete(w.key);
-    this.markDirty(w.key);
-    return false;
-  }
-
-  private applied(w: PlannedWrite, revision: Revision): void {
-    if (w.put) this.actual.set(w.key, { modRevision: revision, value: w.put.value });
-    else this.actual.delete(w.key);
-    this.metrics?.etcdWrites.inc({ kind: w.kind, op: w.op });
-    this.logger.debug('wrote key', { key: w.key, op: w.op });
   }
 }

@@ -22,7 +22,10 @@ export class ControllerProcess {
   private waiters: (() => void)[] = [];
 
   private constructor(args: string[], env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['--conditions=palisade-source', '--import', 'tsx', MAIN, ...args], {
+    // PALISADE_CONTROLLER_NODE_ARGS: extra node flags for the controller, e.g. `--cpu-prof`
+    // (node refuses those in NODE_OPTIONS).
+    const nodeArgs = (process.env.PALISADE_CONTROLLER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    this.child = spawn(process.execPath, [...nodeArgs, '--conditions=palisade-source', '--import', 'tsx', MAIN, ...args], {
       stdio: ['ignore', 'inherit', 'pipe'],
       env: { ...process.env, ...env },
     });
