@@ -270,6 +270,10 @@ export class Dataplane {
 
   /** Moves what changed since the last apply into the Tables. */
   private render(tables: Table[]): void {
+    // Pod churn (ipset members only) leaves nothing to render: skip even the walk over
+    // every endpoint's policies, which cluster policies make long.
+    if (!this.dispatchDirty && this.dirtyPolicies.size === 0 && this.dirtyEndpoints.size === 0)
+      return;
     const nflogGroup = this.opts.nflogGroup ?? DEFAULT_NFLOG_GROUP;
     const policyChains = this.policyChainsWanted();
     const dirtyPolicyChains = new Set<string>();

@@ -100,6 +100,26 @@ describe('Table', () => {
     expect(rules[0]!.hash).not.toBe(rules[2]!.hash);
   });
 
+  it('moving a policy block to the end (priority change) edits a few rules, not every copy', async () => {
+    const block = (p: number): string[] => [
+      `-m mark ! --mark 0x20000/0x20000 -s 10.1.0.${p}/32 -j ACCEPT`,
+      '-m mark --mark 0x10000/0x10000 -j RETURN',
+    ];
+    const tier = (order: number[]): string[] => [
+      '-j MARK --set-xmark 0x0/0x30000',
+      ...order.flatMap(block),
+      '-j MARK --set-xmark 0x0/0x20000',
+    ];
+    const order = Array.from({ length: 30 }, (_, i) => i);
+    t.setChain('pal-x', tier(order));
+    await t.apply();
+    const moved = [...order.slice(1), 0];
+    t.setChain('pal-x', tier(moved));
+    await t.apply();
+    expect(lastRestore(k).length).toBeLessThanOrEqual(6);
+    expect(k.chain(4, 'pal-x')!.map((r) => r.replace(/^.*"pal:\w+" /, ''))).toEqual(tier(moved));
+  });
+
   it('deleting a chain: references go first, then flush and delete', async () => {
     t.setChain('pal-FORWARD', []);
     t.deleteChain('pal-x');

@@ -96,12 +96,38 @@ export function ruleLine(
   return `${verb} ${chain}${at} -m comment --comment "${HASH_COMMENT_PREFIX}${rule.hash}" ${rule.body}`;
 }
 
+/**
+ * The rules of a chain with their hashes. A body that occurs once is hashed alone. A
+ * repeated body (the `RETURN` after each policy jump of an endpoint chain) is hashed
+ * with its neighbours, so that moving a policy's block (a priority change) keeps its
+ * rules' identities and the diff moves a few rules instead of renumbering every
+ * later copy; identical neighbourhoods are told apart by their occurrence.
+ */
 export function toRules(chain: string, bodies: readonly string[]): Rule[] {
+  // The two families render most chains (endpoint chains) with the very same bodies.
+  const recent = recentRules.get(chain);
+  if (recent && recent.length === bodies.length && recent.every((r, i) => r.body === bodies[i]))
+    return recent;
+  const rules = hashRules(chain, bodies);
+  if (recentRules.size >= RECENT_RULES_MAX) recentRules.clear();
+  recentRules.set(chain, rules);
+  return rules;
+}
+
+/** The last rules hashed per chain name (a pure function's memo; Rules are never mutated). */
+const recentRules = new Map<string, Rule[]>();
+const RECENT_RULES_MAX = 20_000;
+
+function hashRules(chain: string, bodies: readonly string[]): Rule[] {
+  const count = new Map<string, number>();
+  for (const body of bodies) count.set(body, (count.get(body) ?? 0) + 1);
   const seen = new Map<string, number>();
-  return bodies.map((body) => {
-    const n = seen.get(body) ?? 0;
-    seen.set(body, n + 1);
-    return { hash: ruleHash(chain, body, n), body };
+  return bodies.map((body, i) => {
+    const key =
+      count.get(body) === 1 ? body : `${body}\n${bodies[i - 1] ?? ''}\n${bodies[i + 1] ?? ''}`;
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    return { hash: ruleHash(chain, key, n), body };
   });
 }
 
@@ -126,10 +152,10 @@ export class Table {
   }
 
   setChain(name: string, bodies: readonly string[]): void {
-    const rules = toRules(name, bodies);
     const old = this.desired.get(name);
-    if (old && old.length === rules.length && old.every((r, i) => r.hash === rules[i]?.hash))
-      return;
+    // Same bodies, same hashes: compare the text before hashing it.
+    if (old && old.length === bodies.length && old.every((r, i) => r.body === bodies[i])) return;
+    const rules = toRules(name, bodies);
     this.desired.set(name, rules);
     this.dirty.add(name);
   }
