@@ -52,12 +52,12 @@ describe('Dataplane', () => {
 
   it('reads the kernel first, programs sets, then one transaction per family', () => {
     const order = k.calls.map((c) => `${c.cmd} ${c.args[0] ?? ''}`);
-    // The three reads start together (before rendering); no restore before the sets.
+    // ipset save gates the first write; the iptables reads overlap the ipset restore.
     expect(order).toEqual([
       'ipset save',
+      'ipset restore',
       'iptables-nft-save -t',
       'ip6tables-nft-save -t',
-      'ipset restore',
       'iptables-nft-restore --noflush',
       'ip6tables-nft-restore --noflush',
     ]);

@@ -9,9 +9,10 @@
  *      are independent kernel tables, so the two transactions run side by side;
  *   3. ipsets: destroy sets no rule refers to any more.
  * The JS work overlaps the commands instead of adding to them: when a cache is cold
- * (first apply, after a failure or a resync), `ipset save` and both `iptables-save`
- * start together; as soon as the ipsets are known their restore is spawned, and the
- * chains are rendered and both transactions built while it runs. Each transaction is
+ * (first apply, after a failure or a resync), `ipset save` runs first (it gates the
+ * first write); as soon as the ipsets are known their restore is spawned, then both
+ * `iptables-save`, and the chains are rendered and both transactions built while the
+ * restore runs. Each transaction is
  * written only once the ipset restore succeeded (Table.apply's `after`).
  * A membership-only change therefore costs one `ipset restore` and no iptables call.
  * A chain that an endpoint jumps to always exists: a policy calc has not (yet) sent
@@ -148,12 +149,14 @@ export class Dataplane {
     const start = performance.now();
     const tables = await this.ensureTables();
     const ipsetCallsBefore = this.ipsets.calls;
-    // Kernel reads (when the caches are cold) run side by side.
+    // Cold caches: `ipset save` alone first, as it gates the first write; the
+    // iptables-save reads are needed only after the render, so they start once the
+    // ipset restore runs and overlap it.
     this.ipsets.prefetch();
-    for (const table of tables) table.prefetch();
     await this.ipsets.ready();
     // Spawned before applyUpdates() returns: the render below overlaps the restore.
     const sets = this.ipsets.applyUpdates();
+    for (const table of tables) table.prefetch();
     const renderStart = performance.now();
     try {
       this.render(tables);
