@@ -1,16 +1,19 @@
 /**
  * `pnpm bench agent`: the node agent at cluster scale (10,000 endpoints of which 100
  * local, 1,000 policies, 500 namespaces; `--endpoints N --policies N --namespaces N`
- * choose another size), into throwaway network namespaces.
+ * choose another size; `--cnps N` adds N ClusterNetworkPolicies selecting every pod,
+ * clusterPolicies.ts), into throwaway network namespaces.
  *
  *  (a) calc: time from the first full state to its messages
  *  (b) apply: Dataplane.apply() of those messages into a fresh netns
  *  (c) a full apply against a plain replay of the very same `ipset restore` /
- *      `iptables-restore` inputs into another fresh netns, median of 5 runs, with a
- *      breakdown of the apply (applyRatio.ts); ratio target <= 1.5
+ *      `iptables-restore` inputs into another fresh netns, median of 5 runs, with the
+ *      apply's breakdown (applyRatio.ts); ratio target <= 1.5
  *  (d) a new pod matching 100 selectors: time to programmed; only ipsets change
  *      (0 iptables-restore calls); target < 20 ms
- *  (e) one policy's rules changed: time and rules written (only that policy's chain)
+ *  (e) one policy's rules changed: time and chains written (only that policy's chain)
+ *  (g) with --cnps: one CNP changed (rule action; priority keeping the order;
+ *      priority changing it): time and which chains were rewritten, by kind
  *  (f) peak RSS
  * Human lines go to stderr; the last stdout line is one JSON object.
  */
@@ -19,39 +22,30 @@ import { API_VERSION, type Endpoint, type Policy } from '@palisade/model';
 import { errorMessage, parseSizeFlags, silentLogger, type BenchSize } from '@palisade/common';
 import { CalcGraph, type CalcInput } from '../src/calc/index.js';
 import { syntheticCluster } from '../src/calc/testing/synthetic.js';
-import { Dataplane, realExec, type Exec } from '../src/dataplane/index.js';
+import { Dataplane, type ApplyBreakdown } from '../src/dataplane/index.js';
 import { createNetns, deleteNetns, uniqueNetnsName } from '../src/testing/netns.js';
-import { applyVsRestore } from './applyRatio.js';
+import {
+  applyVsRestore,
+  describeBreakdown,
+  isWrite,
+  nsEnterExec,
+  recording,
+  replay,
+  type Recorded,
+} from './applyRatio.js';
+import {
+  benchClusterPolicies,
+  chainsRewritten,
+  cnpEdits,
+  describeChains,
+  type ChainsRewritten,
+} from './clusterPolicies.js';
 
 const NODE = 'bench-node';
 const SELECTORS = 100;
 const LOCAL_ENDPOINTS = 100;
 const say = (s: string): boolean => process.stderr.write(`${s}\n`);
 const ms = (t0: number): number => Math.round((performance.now() - t0) * 100) / 100;
-
-interface Recorded {
-  cmd: string;
-  args: string[];
-  input?: string;
-}
-
-function recording(inner: Exec, log: Recorded[]): Exec {
-  return (cmd, args, opts) => {
-    log.push({ cmd, args, ...(opts?.input !== undefined ? { input: opts.input } : {}) });
-    return inner(cmd, args, opts);
-  };
-}
-
-/**
- * Runs commands in `ns` through nsenter: the agent itself runs inside its node's
- * namespace, and `ip netns exec` (which also sets up a mount namespace) would add
- * ~10-20 ms per command that production never pays. Used for (b), (c) and (d) alike.
- */
-function nsExec(ns: string): Exec {
-  return (cmd, args, opts) => realExec('nsenter', [`--net=/run/netns/${ns}`, cmd, ...args], opts);
-}
-
-const isWrite = (r: Recorded): boolean => r.args.includes('restore') || r.cmd.endsWith('-restore');
 
 /** 100 policies, in a namespace with a local endpoint, each admitting `has(bench-k)` peers. */
 function benchPolicies(inputs: CalcInput[]): CalcInput[] {
@@ -83,17 +77,31 @@ function benchPolicies(inputs: CalcInput[]): CalcInput[] {
   });
 }
 
-/** The cluster size from the command line (size flags); exits with usage on a bad flag. */
-function benchSize(): BenchSize {
+/** The cluster size and --cnps from the command line; exits with usage on a bad flag. */
+function benchSize(): BenchSize & { cnps: number } {
+  const argv = process.argv.slice(2);
   try {
-    return parseSizeFlags(process.argv.slice(2), {
+    const size = parseSizeFlags(argv, {
       defaults: { endpoints: 10_000, policies: 1_000, namespaces: 500 },
       min: { endpoints: LOCAL_ENDPOINTS, policies: SELECTORS },
+      otherFlags: ['cnps'],
     });
+    return { ...size, cnps: cnpsFlag(argv) };
   } catch (err) {
     process.stderr.write(`bench agent: ${errorMessage(err)}\n`);
     process.exit(2);
   }
+}
+
+/** `--cnps N` / `--cnps=N`: ClusterNetworkPolicies in the model, default 0. */
+function cnpsFlag(argv: string[]): number {
+  const i = argv.findIndex((a) => a === '--cnps' || a.startsWith('--cnps='));
+  if (i === -1) return 0;
+  const raw = argv[i]!.includes('=') ? argv[i]!.slice('--cnps='.length) : argv[i + 1];
+  const n = Number(raw);
+  if (raw === undefined || !/^\d+$/.test(raw) || n > 990)
+    throw new Error(`--cnps needs an integer 0..990, got '${raw ?? ''}'`);
+  return n;
 }
 
 /** Heap and RSS right now, MiB (the synthetic inputs still included). */
@@ -122,15 +130,108 @@ function newPod(namespaces: number): Endpoint {
   };
 }
 
-async function replay(ns: string, writes: Recorded[]): Promise<number> {
-  const exec = nsExec(ns);
+interface Bench {
+  calc: CalcGraph;
+  dp: Dataplane;
+  log: Recorded[];
+  ns: string;
+}
+
+/** Feeds `inputs` to calc and applies what it sends; the time, the result and the writes. */
+async function change(b: Bench, inputs: CalcInput[]) {
+  b.log.length = 0;
   const t0 = performance.now();
-  for (const w of writes) {
-    const res = await exec(w.cmd, w.args, w.input === undefined ? undefined : { input: w.input });
-    if (res.code !== 0)
-      throw new Error(`replay of ${w.cmd} ${w.args.join(' ')} failed: ${res.stderr}`);
+  for (const i of inputs) b.calc.onUpdate(i);
+  const msgs = b.calc.flush();
+  const calcMs = ms(t0);
+  b.dp.onMessages(msgs);
+  const applied = await b.dp.apply();
+  return { ms: ms(t0), calcMs, msgs, applied, writes: b.log.filter(isWrite) };
+}
+
+/** (d): a pod on another node, in 100 selectors' sets. */
+async function newPodScenario(b: Bench, namespaces: number) {
+  const r = await change(b, [
+    {
+      kind: 'endpoint',
+      ref: { namespace: `ns-${namespaces - 1}`, name: 'bench-new-pod' },
+      value: newPod(namespaces),
+    },
+  ]);
+  const setsChanged = r.msgs.filter(
+    (m) => m.type === 'IpSetDeltaUpdate' || m.type === 'IpSetUpdate',
+  ).length;
+  // The floor: the same ipset input again (idempotent with -exist), nothing else.
+  const floor = await replay(nsEnterExec(b.ns), r.writes);
+  const podFloorMs = Math.round(floor.reduce((n, c) => n + c.ms, 0) * 100) / 100;
+  say(
+    `(d) new pod in ${setsChanged} ipsets: ${r.ms} ms (calc ${r.calcMs} ms; one bare 'ipset restore' of the same input: ${podFloorMs} ms), iptables-restore calls ${r.applied.iptablesRestoreCalls}, ipset calls ${r.applied.ipsetCalls} (target < 20 ms, 0 iptables)`,
+  );
+  say(`    ${describeBreakdown(r.applied.breakdown)}`);
+  return {
+    ms: r.ms,
+    calcMs: r.calcMs,
+    bareIpsetRestoreMs: podFloorMs,
+    ipsetsChanged: setsChanged,
+    iptablesRestoreCalls: r.applied.iptablesRestoreCalls,
+    ipsetCalls: r.applied.ipsetCalls,
+    targetMs: 20,
+    breakdown: r.applied.breakdown,
+  };
+}
+
+/** (e): one namespaced policy's port changes. */
+async function policyScenario(b: Bench, inputs: CalcInput[]) {
+  const changed = inputs.find((i) => i.kind === 'policy' && i.ref.name === 'bench-0') as Extract<
+    CalcInput,
+    { kind: 'policy' }
+  >;
+  const edited = structuredClone(changed.value!);
+  edited.spec.ingress[0]!.ports = [{ protocol: 'TCP', port: 81 }];
+  const r = await change(b, [{ kind: 'policy', ref: changed.ref, value: edited }]);
+  const rewritten = chainsRewritten(r.writes);
+  say(
+    `(e) one policy's rules changed: ${r.ms} ms, ${r.applied.chainsWritten} chain(s), ${r.applied.rulesWritten} rule(s) written: ${describeChains(rewritten)}`,
+  );
+  return {
+    ms: r.ms,
+    chainsWritten: r.applied.chainsWritten,
+    rulesWritten: r.applied.rulesWritten,
+    chains: rewritten,
+  };
+}
+
+/** (g): one Admin CNP changed three ways, each applied on its own. */
+async function cnpScenario(b: Bench) {
+  const out: {
+    what: string;
+    expect: string;
+    ms: number;
+    iptablesRestoreCalls: number;
+    rulesWritten: number;
+    chains: ChainsRewritten;
+    breakdown: ApplyBreakdown;
+  }[] = [];
+  for (const edit of cnpEdits()) {
+    const r = await change(b, [
+      { kind: 'clusterPolicy', name: edit.value.metadata.name, value: edit.value },
+    ]);
+    const chains = chainsRewritten(r.writes);
+    out.push({
+      what: edit.what,
+      expect: edit.expect,
+      ms: r.ms,
+      iptablesRestoreCalls: r.applied.iptablesRestoreCalls,
+      rulesWritten: r.applied.rulesWritten,
+      chains,
+      breakdown: r.applied.breakdown,
+    });
+    say(
+      `(g) CNP ${edit.value.metadata.name} ${edit.what}: ${r.ms} ms (calc ${r.calcMs} ms), ${r.applied.rulesWritten} rule(s), ${describeChains(chains)} (ideal: ${edit.expect})`,
+    );
+    say(`    ${describeBreakdown(r.applied.breakdown)}`);
   }
-  return ms(t0);
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -144,12 +245,12 @@ async function main(): Promise<void> {
       namespaces: size.namespaces,
       nodeName: NODE,
     });
-    const inputs = [...base, ...benchPolicies(base)];
+    const inputs = [...base, ...benchPolicies(base), ...benchClusterPolicies(size.cnps)];
     say(
       `cluster: ${JSON.stringify(size)}, ${LOCAL_ENDPOINTS} endpoints local; ${JSON.stringify(memoryNowMb())} with the inputs built`,
     );
 
-    let t0 = performance.now();
+    const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     const calc = new CalcGraph({ nodeName: NODE });
     for (const i of inputs) calc.onUpdate(i);
@@ -165,64 +266,25 @@ async function main(): Promise<void> {
     await createNetns(nsA);
     const log: Recorded[] = [];
     const dp = new Dataplane({
-      exec: recording(nsExec(nsA), log),
+      exec: recording(nsEnterExec(nsA), log),
       logger: silentLogger(),
       ipv6: true,
       backend: 'nft',
       nflogGroup: 1,
     });
+    const b: Bench = { calc, dp, log, ns: nsA };
     dp.onMessages(first);
-    t0 = performance.now();
+    const t1 = performance.now();
     const applied = await dp.apply();
-    const applyMs = ms(t0);
-    say(`(b) first apply into a fresh netns: ${applyMs} ms ${JSON.stringify(applied)}`);
+    const applyMs = ms(t1);
+    const { breakdown, ...counts } = applied;
+    say(`(b) first apply into a fresh netns: ${applyMs} ms ${JSON.stringify(counts)}`);
+    say(`    ${describeBreakdown(breakdown)}`);
 
     const c = await applyVsRestore(first, { runs: 5, say });
-    log.length = 0;
-    t0 = performance.now();
-    calc.onUpdate({
-      kind: 'endpoint',
-      ref: { namespace: `ns-${size.namespaces - 1}`, name: 'bench-new-pod' },
-      value: newPod(size.namespaces),
-    });
-    const podMsgs = calc.flush();
-    const podCalcMs = ms(t0);
-    dp.onMessages(podMsgs);
-    const podApply = await dp.apply();
-    const podMs = ms(t0);
-    const setsChanged = podMsgs.filter(
-      (m) => m.type === 'IpSetDeltaUpdate' || m.type === 'IpSetUpdate',
-    ).length;
-    // The floor: the same ipset input again (idempotent with -exist), nothing else.
-    const podFloorMs = await replay(nsA, log.filter(isWrite));
-    say(
-      `(d) new pod in ${setsChanged} ipsets: ${podMs} ms (calc ${podCalcMs} ms; one bare 'ipset restore' of the same input: ${podFloorMs} ms), iptables-restore calls ${podApply.iptablesRestoreCalls}, ipset calls ${podApply.ipsetCalls} (target < 20 ms, 0 iptables)`,
-    );
-
-    const changed = inputs.find((i) => i.kind === 'policy' && i.ref.name === 'bench-0') as Extract<
-      CalcInput,
-      { kind: 'policy' }
-    >;
-    const edited = structuredClone(changed.value!);
-    edited.spec.ingress[0]!.ports = [{ protocol: 'TCP', port: 81 }];
-    log.length = 0;
-    t0 = performance.now();
-    calc.onUpdate({ kind: 'policy', ref: changed.ref, value: edited });
-    dp.onMessages(calc.flush());
-    const polApply = await dp.apply();
-    const polMs = ms(t0);
-    const chainsTouched = [
-      ...new Set(
-        log
-          .filter(isWrite)
-          .flatMap((w) =>
-            [...(w.input ?? '').matchAll(/^-[AIRD] (\S+)/gm)].map((m) => `${w.cmd}:${m[1]}`),
-          ),
-      ),
-    ];
-    say(
-      `(e) one policy's rules changed: ${polMs} ms, ${polApply.chainsWritten} chain(s), ${polApply.rulesWritten} rule(s) written: ${chainsTouched.join(', ')}`,
-    );
+    const newPodResult = await newPodScenario(b, size.namespaces);
+    const policyChange = await policyScenario(b, inputs);
+    const cnpChange = size.cnps > 0 ? await cnpScenario(b) : undefined;
 
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
     say(`(f) peak RSS: ${peakRssMb} MiB`);
@@ -238,21 +300,9 @@ async function main(): Promise<void> {
       applyToBaselineTarget: c.target,
       applyVsRestore: c,
       firstApply: applied,
-      newPod: {
-        ms: podMs,
-        calcMs: podCalcMs,
-        bareIpsetRestoreMs: podFloorMs,
-        ipsetsChanged: setsChanged,
-        iptablesRestoreCalls: podApply.iptablesRestoreCalls,
-        ipsetCalls: podApply.ipsetCalls,
-        targetMs: 20,
-      },
-      policyChange: {
-        ms: polMs,
-        chainsWritten: polApply.chainsWritten,
-        rulesWritten: polApply.rulesWritten,
-        chains: chainsTouched,
-      },
+      newPod: newPodResult,
+      policyChange,
+      ...(cnpChange ? { cnpChange } : {}),
       peakRssMb,
       loadavg: loadavg().map((l) => Math.round(l * 100) / 100),
     };

@@ -1,6 +1,6 @@
 /**
  * Scenario (c) of `pnpm bench agent`: a full first apply against a plain replay of the
- * restore inputs it wrote, with a breakdown of where the apply's time goes.
+ * restore inputs it wrote, with the apply's own breakdown of where its time goes.
  *
  * Each run uses two fresh namespaces: the Dataplane applies the calc's first state
  * into one, then the very same `ipset restore` / `iptables-restore` inputs it wrote are
@@ -8,14 +8,19 @@
  * two alternates between runs so that neither always meets a warmer cache. The
  * figure is the median ratio of `runs` runs, each ratio taken within its own run.
  *
- * The breakdown comes from timing every command the Dataplane runs: each command's
- * wall time, the number of spawns, the cost of one empty spawn (`nsenter … true`),
- * and the time during which no command ran at all (JS work: rendering, hashing,
- * parsing iptables-save, diffing, building the text; plus event-loop waits).
+ * The breakdown is the one Dataplane.apply() returns (read, render, diff, wait,
+ * write; ipsets and per family, each step with its start), beside the time of each
+ * replayed command, so the apply's writes can be compared with the same writes alone.
  */
 import { silentLogger } from '@palisade/common';
 import type { CalcMessage } from '../src/messages.js';
-import { Dataplane, realExec, type Exec } from '../src/dataplane/index.js';
+import {
+  Dataplane,
+  realExec,
+  type ApplyBreakdown,
+  type ApplyStep,
+  type Exec,
+} from '../src/dataplane/index.js';
 import { createNetns, deleteNetns, uniqueNetnsName } from '../src/testing/netns.js';
 
 export interface Recorded {
@@ -24,33 +29,17 @@ export interface Recorded {
   input?: string;
 }
 
-interface Span {
-  what: string;
-  start: number;
-  end: number;
-  inputBytes: number;
-  outputBytes: number;
-}
-
-export interface ApplyBreakdown {
-  /** Wall time of each kind of command, summed (ms); parallel commands overlap. */
-  commands: Record<string, { calls: number; ms: number; inputKiB: number; outputKiB: number }>;
-  spawns: number;
-  /** Time during which no command ran: JS work and waits between steps (ms). */
-  noCommandMs: number;
-  /** The longest stretches without a command, named by the command that followed. */
-  gaps: { before: string; ms: number }[];
-  /** When commands ran (ms from the start of apply()), in start order. */
-  timeline: { what: string; startMs: number; endMs: number }[];
-}
-
 export interface ApplyRun {
   applyMs: number;
   baselineMs: number;
   ratio: number;
   order: 'apply-first' | 'baseline-first';
   loadavg: string;
+  /** Commands the apply ran (reads and writes). */
+  spawns: number;
   breakdown: ApplyBreakdown;
+  /** Each replayed command of the plain restore, in order. */
+  baseline: { what: string; ms: number; inputKiB: number }[];
 }
 
 export interface ApplyRatioResult {
@@ -58,6 +47,8 @@ export interface ApplyRatioResult {
   medianRatio: number;
   medianApplyMs: number;
   medianBaselineMs: number;
+  /** Median over the runs of each step's duration (ms), e.g. `v4.write`. */
+  medianSteps: Record<string, number>;
   /** One empty `nsenter --net=… true`: the fixed cost of a command. */
   emptySpawnMs: number;
   restoreInputs: number;
@@ -65,7 +56,7 @@ export interface ApplyRatioResult {
 }
 
 const round = (x: number): number => Math.round(x * 100) / 100;
-const median = (xs: number[]): number => {
+export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
@@ -97,76 +88,39 @@ function label(cmd: string, args: string[]): string {
   return cmd.replace(/-(nft|legacy)-/, '-');
 }
 
-function timing(inner: Exec, spans: Span[], t0: () => number): Exec {
-  return async (cmd, args, opts) => {
-    const start = performance.now() - t0();
-    const res = await inner(cmd, args, opts);
-    spans.push({
-      what: label(cmd, args),
-      start,
-      end: performance.now() - t0(),
-      inputBytes: opts?.input?.length ?? 0,
-      outputBytes: res.stdout.length,
-    });
-    return res;
-  };
-}
-
-function breakdownOf(spans: Span[], totalMs: number): ApplyBreakdown {
-  const sorted = [...spans].sort((a, b) => a.start - b.start);
-  const commands: ApplyBreakdown['commands'] = {};
-  for (const s of sorted) {
-    const c = (commands[s.what] ??= { calls: 0, ms: 0, inputKiB: 0, outputKiB: 0 });
-    c.calls++;
-    c.ms = round(c.ms + s.end - s.start);
-    c.inputKiB = round(c.inputKiB + s.inputBytes / 1024);
-    c.outputKiB = round(c.outputKiB + s.outputBytes / 1024);
-  }
-  const gaps: ApplyBreakdown['gaps'] = [];
-  let busyUntil = 0;
-  for (const s of sorted) {
-    if (s.start > busyUntil) gaps.push({ before: s.what, ms: round(s.start - busyUntil) });
-    busyUntil = Math.max(busyUntil, s.end);
-  }
-  if (totalMs > busyUntil) gaps.push({ before: '(return)', ms: round(totalMs - busyUntil) });
-  return {
-    commands,
-    spawns: spans.length,
-    noCommandMs: round(gaps.reduce((n, g) => n + g.ms, 0)),
-    gaps: gaps.filter((g) => g.ms >= 0.5),
-    timeline: sorted.map((s) => ({ what: s.what, startMs: round(s.start), endMs: round(s.end) })),
-  };
-}
-
-async function replay(exec: Exec, writes: Recorded[]): Promise<number> {
-  const t0 = performance.now();
+/** Replays `writes` one after the other; the time of each. */
+export async function replay(exec: Exec, writes: Recorded[]): Promise<ApplyRun['baseline']> {
+  const out: ApplyRun['baseline'] = [];
   for (const w of writes) {
+    const t0 = performance.now();
     const res = await exec(w.cmd, w.args, w.input === undefined ? undefined : { input: w.input });
     if (res.code !== 0)
       throw new Error(`replay of ${w.cmd} ${w.args.join(' ')} failed: ${res.stderr}`);
+    out.push({
+      what: label(w.cmd, w.args),
+      ms: round(performance.now() - t0),
+      inputKiB: round((w.input?.length ?? 0) / 1024),
+    });
   }
-  return performance.now() - t0;
+  return out;
 }
 
 async function applyOnce(
   ns: string,
   messages: CalcMessage[],
-): Promise<{ ms: number; writes: Recorded[]; breakdown: ApplyBreakdown }> {
+): Promise<{ ms: number; log: Recorded[]; breakdown: ApplyBreakdown }> {
   const log: Recorded[] = [];
-  const spans: Span[] = [];
-  let t0 = 0;
   const dp = new Dataplane({
-    exec: timing(recording(nsEnterExec(ns), log), spans, () => t0),
+    exec: recording(nsEnterExec(ns), log),
     logger: silentLogger(),
     ipv6: true,
     backend: 'nft',
     nflogGroup: 1,
   });
   dp.onMessages(messages);
-  t0 = performance.now();
-  await dp.apply();
-  const ms = performance.now() - t0;
-  return { ms, writes: log.filter(isWrite), breakdown: breakdownOf(spans, ms) };
+  const t0 = performance.now();
+  const r = await dp.apply();
+  return { ms: performance.now() - t0, log, breakdown: r.breakdown };
 }
 
 async function oneRun(messages: CalcMessage[], i: number): Promise<ApplyRun> {
@@ -176,24 +130,28 @@ async function oneRun(messages: CalcMessage[], i: number): Promise<ApplyRun> {
     await createNetns(nsA);
     await createNetns(nsB);
     const order = i % 2 === 0 ? 'apply-first' : 'baseline-first';
-    let baselineMs = 0;
+    let baseline: ApplyRun['baseline'] = [];
     if (order === 'baseline-first') {
       // The inputs do not depend on timing: take them from a dry apply elsewhere.
       const probe = uniqueNetnsName('bench-p');
       await createNetns(probe);
-      const { writes } = await applyOnce(probe, messages).finally(() => deleteNetns(probe));
-      baselineMs = await replay(nsEnterExec(nsB), writes);
+      const { log } = await applyOnce(probe, messages).finally(() => deleteNetns(probe));
+      baseline = await replay(nsEnterExec(nsB), log.filter(isWrite));
     }
     const load = await loadavg();
     const applied = await applyOnce(nsA, messages);
-    if (order === 'apply-first') baselineMs = await replay(nsEnterExec(nsB), applied.writes);
+    if (order === 'apply-first')
+      baseline = await replay(nsEnterExec(nsB), applied.log.filter(isWrite));
+    const baselineMs = baseline.reduce((n, c) => n + c.ms, 0);
     return {
       applyMs: round(applied.ms),
       baselineMs: round(baselineMs),
       ratio: round(applied.ms / baselineMs),
       order,
       loadavg: load,
+      spawns: applied.log.length,
       breakdown: applied.breakdown,
+      baseline,
     };
   } finally {
     await deleteNetns(nsA).catch(() => undefined);
@@ -218,6 +176,30 @@ async function emptySpawnMs(): Promise<number> {
   }
 }
 
+/** Every step of a breakdown as `name → step` (`ipsets.write`, `v4.diff`, `render`…). */
+export function stepsOf(b: ApplyBreakdown): [string, ApplyStep][] {
+  const out: [string, ApplyStep][] = [['render', b.render]];
+  for (const [k, v] of Object.entries(b.ipsets))
+    if (typeof v === 'object') out.push([`ipsets.${k}`, v]);
+  for (const [family, f] of Object.entries(b.families))
+    for (const [k, v] of Object.entries(f))
+      if (typeof v === 'object') out.push([`${family}.${k}`, v as ApplyStep]);
+  return out.sort((x, y) => x[1].startMs - y[1].startMs);
+}
+
+/** `ipsets.read @0.6+8.4 ms, …` in start order, with the input sizes. */
+export function describeBreakdown(b: ApplyBreakdown): string {
+  const steps = stepsOf(b)
+    .map(([k, s]) => `${k} @${s.startMs}+${s.ms}`)
+    .join(', ');
+  const kib = (n: number): string => `${round(n / 1024)} KiB`;
+  const inputs = [
+    `ipsets ${kib(b.ipsets.inputBytes)}`,
+    ...Object.entries(b.families).map(([f, v]) => `${f} ${kib(v.inputBytes)}`),
+  ].join(', ');
+  return `${steps} (ms; input ${inputs})`;
+}
+
 /** Scenario (c): `runs` full applies, each against its own plain replay. */
 export async function applyVsRestore(
   messages: CalcMessage[],
@@ -230,30 +212,33 @@ export async function applyVsRestore(
     opts.say(
       `(c) run ${i + 1}/${opts.runs} (${r.order}, load ${r.loadavg}): apply ${r.applyMs} ms, plain restore ${r.baselineMs} ms, ratio ${r.ratio}`,
     );
-    opts.say(`    ${describe(r.breakdown)}`);
+    opts.say(`    apply (${r.spawns} spawns): ${describeBreakdown(r.breakdown)}`);
+    opts.say(`    plain: ${r.baseline.map((c) => `${c.what} ${c.ms}`).join(', ')} (ms)`);
   }
+  const steps = new Map<string, number[]>();
+  for (const r of runs)
+    for (const [k, s] of stepsOf(r.breakdown)) steps.set(k, [...(steps.get(k) ?? []), s.ms]);
+  const medianSteps = Object.fromEntries(
+    [...steps].map(([k, xs]) => [k, round(median(xs))] as const),
+  );
   const spawnMs = await emptySpawnMs();
   const result: ApplyRatioResult = {
     runs,
     medianRatio: round(median(runs.map((r) => r.ratio))),
     medianApplyMs: round(median(runs.map((r) => r.applyMs))),
     medianBaselineMs: round(median(runs.map((r) => r.baselineMs))),
+    medianSteps,
     emptySpawnMs: spawnMs,
-    restoreInputs: Object.entries(runs[0]?.breakdown.commands ?? {})
-      .filter(([k]) => k.includes('restore'))
-      .reduce((n, [, v]) => n + v.calls, 0),
+    restoreInputs: runs[0]?.baseline.length ?? 0,
     target: 1.5,
   };
   opts.say(
     `(c) median of ${opts.runs}: apply ${result.medianApplyMs} ms, plain restore ${result.medianBaselineMs} ms, ratio ${result.medianRatio} (target <= 1.5); one empty spawn ${spawnMs} ms`,
   );
+  opts.say(
+    `(c) median step durations: ${Object.entries(medianSteps)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')} (ms)`,
+  );
   return result;
-}
-
-function describe(b: ApplyBreakdown): string {
-  const cmds = Object.entries(b.commands)
-    .map(([k, v]) => `${k} ${v.ms} ms${v.calls > 1 ? ` (${v.calls}x)` : ''}`)
-    .join(', ');
-  const gaps = b.gaps.map((g) => `${g.ms} before ${g.before}`).join(', ');
-  return `${b.spawns} spawns: ${cmds}; no command running ${b.noCommandMs} ms (${gaps})`;
 }

@@ -4,6 +4,7 @@ import {
   CHAINS,
   dispatchChain,
   ipsetName,
+  isPalisadeError,
   policyInboundChain,
   toWorkloadChain,
 } from '@palisade/model';
@@ -51,12 +52,12 @@ describe('Dataplane', () => {
 
   it('reads the kernel first, programs sets, then one transaction per family', () => {
     const order = k.calls.map((c) => `${c.cmd} ${c.args[0] ?? ''}`);
-    // The three reads start together (before rendering); no restore before the sets.
+    // ipset save gates the first write; the iptables reads overlap the ipset restore.
     expect(order).toEqual([
       'ipset save',
+      'ipset restore',
       'iptables-nft-save -t',
       'ip6tables-nft-save -t',
-      'ipset restore',
       'iptables-nft-restore --noflush',
       'ip6tables-nft-restore --noflush',
     ]);
@@ -69,6 +70,21 @@ describe('Dataplane', () => {
     expect(k.chain(6, CHAINS.toWorkloadDispatch)).toHaveLength(1);
     expect(k.chain(4, CHAINS.toWorkloadDispatch)).toHaveLength(2);
     expect(dp.counts()).toEqual({ chains: 2 * 8, ipsets: 2 });
+  });
+
+  it('reports where the time went: reads, render, ipset write, then each family', async () => {
+    dp.markForResync();
+    dp.onMessages([makeEndpoint('c', ['10.0.0.3', 'fd00::3'])]);
+    const { breakdown: b } = await dp.apply();
+    expect(b.ipsets.read).toBeDefined();
+    expect(b.ipsets.write).toBeUndefined(); // the sets were right already
+    for (const f of [b.families.v4!, b.families.v6!]) {
+      expect(f.read!.startMs).toBeLessThan(b.render.startMs);
+      expect(f.diff!.startMs).toBeGreaterThanOrEqual(b.render.startMs + b.render.ms);
+      expect(f.write!.startMs).toBeGreaterThanOrEqual(f.diff!.startMs + f.diff!.ms);
+      expect(f.inputBytes).toBeGreaterThan(0);
+    }
+    expect(b.totalMs).toBeGreaterThanOrEqual(b.families.v4!.write!.startMs);
   });
 
   it('pod churn changes ipset members only: no iptables call', async () => {
@@ -109,6 +125,24 @@ describe('Dataplane', () => {
     expect(k.sets.size).toBe(0);
     expect(k.calls.at(-1)).toMatchObject({ cmd: 'ipset', args: ['restore', '-exist'] });
     expect(k.calls.at(-1)!.input).toContain('destroy');
+  });
+
+  it('ipsets that cannot be written: no iptables write at all, then a full recovery', async () => {
+    const NEW = sel('role==new');
+    dp.onMessages([
+      setUpdate(NEW, ['10.0.0.7']),
+      makePolicy('allow-db', { inbound: [allow([peerSet(NEW)], [tcp(5432)])] }),
+    ]);
+    k.calls.length = 0;
+    k.failures.set('ipset', 3);
+    const err: unknown = await dp.apply().catch((e: unknown) => e);
+    expect(isPalisadeError(err, 'EXEC_FAILED')).toBe(true);
+    expect(k.callsOf('iptables-nft-restore')).toHaveLength(0);
+    expect(k.callsOf('ip6tables-nft-restore')).toHaveLength(0);
+    expect(k.chain(4, PI)![0]).toContain(ipsetName('s', 'role==db', 4));
+    await dp.apply();
+    expect(k.chain(4, PI)![0]).toContain(ipsetName('s', 'role==new', 4));
+    expect(k.chain(6, PI)![0]).toContain(ipsetName('s', 'role==new', 6));
   });
 
   it('an endpoint referencing an unknown policy gets an empty (deny-all) policy chain', async () => {
@@ -155,7 +189,6 @@ describe('Dataplane dispatch on a dense node', () => {
     expect((await dp.apply()).chainsWritten).toBe(4);
   });
 });
-
 
 describe('Dataplane dispatch of a shared IP', () => {
   const open = makeEndpoint('open', ['10.0.0.5']);

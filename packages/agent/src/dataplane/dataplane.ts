@@ -8,9 +8,12 @@
  *   2. iptables: one `iptables-restore --noflush` transaction per family; the families
  *      are independent kernel tables, so the two transactions run side by side;
  *   3. ipsets: destroy sets no rule refers to any more.
- * When a cache is cold (first apply, after a failure or a resync), `ipset save` and both
- * `iptables-save` start before rendering, so the reads overlap the JS work and each
- * other instead of adding a spawn each to the critical path.
+ * The JS work overlaps the commands instead of adding to them: when a cache is cold
+ * (first apply, after a failure or a resync), `ipset save` runs first (it gates the
+ * first write); as soon as the ipsets are known their restore is spawned, then both
+ * `iptables-save`, and the chains are rendered and both transactions built while the
+ * restore runs. Each transaction is
+ * written only once the ipset restore succeeded (Table.apply's `after`).
  * A membership-only change therefore costs one `ipset restore` and no iptables call.
  * A chain that an endpoint jumps to always exists: a policy calc has not (yet) sent
  * renders as an empty chain, which allows nothing.
@@ -26,8 +29,9 @@ import type {
 } from '../messages.js';
 import type { Exec } from './exec.js';
 import { detectBackend, iptablesCommands, type BackendMode } from './iptables/backend.js';
-import { Table } from './iptables/table.js';
-import { IpSets } from './ipsets/ipSets.js';
+import { Table, type TableStats } from './iptables/table.js';
+import { IpSets, type IpSetWriteStats } from './ipsets/ipSets.js';
+import { breakdownOf, type ApplyBreakdown } from './applyBreakdown.js';
 import type { RetryOptions } from './retry.js';
 import {
   FORWARD_HOOK,
@@ -47,6 +51,8 @@ export interface ApplyResult {
   rulesWritten: number;
   chainsWritten: number;
   durationMs: number;
+  /** Where the time went: read, render, diff, write, per family (applyBreakdown.ts). */
+  breakdown: ApplyBreakdown;
 }
 
 /** Optional counters (prom-client Counters fit). */
@@ -143,28 +149,49 @@ export class Dataplane {
     const start = performance.now();
     const tables = await this.ensureTables();
     const ipsetCallsBefore = this.ipsets.calls;
-    // Kernel reads (when the caches are cold) run while we render.
+    // Cold caches: `ipset save` alone first, as it gates the first write; the
+    // iptables-save reads are needed only after the render, so they start once the
+    // ipset restore runs and overlap it.
     this.ipsets.prefetch();
+    await this.ipsets.ready();
+    // Spawned before applyUpdates() returns: the render below overlaps the restore.
+    const sets = this.ipsets.applyUpdates();
     for (const table of tables) table.prefetch();
-    this.render(tables);
-    await this.ipsets.applyUpdates();
+    const renderStart = performance.now();
+    try {
+      this.render(tables);
+    } catch (err) {
+      await sets.catch(() => undefined);
+      throw err;
+    }
+    const render = { start: renderStart, end: performance.now() };
+    const [setStats, ...tableStats] = await settleAll<IpSetWriteStats | TableStats>([
+      sets,
+      ...tables.map((table) => table.apply({ after: sets })),
+    ]);
+    const destroy = await this.ipsets.applyDeletions();
     const result: ApplyResult = {
       iptablesRestoreCalls: 0,
-      ipsetCalls: 0,
+      ipsetCalls: this.ipsets.calls - ipsetCallsBefore,
       rulesWritten: 0,
       chainsWritten: 0,
       durationMs: 0,
+      breakdown: breakdownOf(start, {
+        render,
+        ipsets: { ...(setStats as IpSetWriteStats), destroy },
+        tables: tables.map((t, i) => ({ family: t.family, stats: tableStats[i] as TableStats })),
+      }),
     };
-    for (const s of await settleAll(tables.map((table) => table.apply()))) {
+    for (const s of tableStats as TableStats[]) {
       result.iptablesRestoreCalls += s.restoreCalls;
       result.rulesWritten += s.rulesWritten;
       result.chainsWritten += s.chainsWritten;
     }
-    await this.ipsets.applyDeletions();
-    result.ipsetCalls = this.ipsets.calls - ipsetCallsBefore;
     await this.revokeConnections();
     result.durationMs = Math.round((performance.now() - start) * 10) / 10;
-    this.logger.debug('dataplane applied', { ...result });
+    result.breakdown.totalMs = result.durationMs;
+    const { breakdown: _breakdown, ...counts } = result;
+    this.logger.debug('dataplane applied', counts);
     return result;
   }
 
@@ -246,6 +273,10 @@ export class Dataplane {
 
   /** Moves what changed since the last apply into the Tables. */
   private render(tables: Table[]): void {
+    // Pod churn (ipset members only) leaves nothing to render: skip even the walk over
+    // every endpoint's policies, which cluster policies make long.
+    if (!this.dispatchDirty && this.dirtyPolicies.size === 0 && this.dirtyEndpoints.size === 0)
+      return;
     const nflogGroup = this.opts.nflogGroup ?? DEFAULT_NFLOG_GROUP;
     const policyChains = this.policyChainsWanted();
     const dirtyPolicyChains = new Set<string>();

@@ -6,6 +6,7 @@ export {
   type DataplaneOptions,
 } from './dataplane.js';
 export type { BackendMode } from './iptables/backend.js';
+export type { ApplyBreakdown, ApplyStep, FamilyBreakdown } from './applyBreakdown.js';
 export {
   MARK_ACCEPT,
   MARK_PASS,

@@ -63,6 +63,19 @@ describe('IpSets', () => {
     expect(k.sets.get(A4)!.members).toEqual(new Set(ips(300_000)));
   }, 60_000);
 
+  it('once ready(), applyUpdates() has spawned its restore when it returns', async () => {
+    s.replaceMembers(sel('a'), ['10.0.0.1']);
+    s.prefetch();
+    await s.ready();
+    expect(k.calls.map((c) => c.args[0])).toEqual(['save']);
+    const written = s.applyUpdates();
+    expect(k.calls.map((c) => c.args[0])).toEqual(['save', 'restore']);
+    const stats = await written;
+    expect(stats.inputBytes).toBe(k.calls[1]!.input!.length);
+    expect(stats.read!.end).toBeLessThanOrEqual(stats.build!.start);
+    expect(stats.build!.end).toBeLessThanOrEqual(stats.write!.start);
+  });
+
   it('set types per kind', async () => {
     s.replaceMembers(named('http'), ['10.0.0.1,tcp:80']);
     s.replaceMembers(cidrSet('x'), ['10.0.0.0/8', '10.1.0.0/16 nomatch']);

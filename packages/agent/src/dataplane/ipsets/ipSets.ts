@@ -11,11 +11,14 @@
  *    it: empty, which never widens access.
  *  - The kernel is re-read after a failure and on markForResync(); the cache is
  *    trusted otherwise, so steady-state applies cost one `ipset restore`.
+ *  - Once the kernel's sets are known (ready()), applyUpdates() spawns its restore
+ *    before it returns, so the caller can render iptables chains while it runs.
  */
 import type { Logger } from '@palisade/common';
 import { ipsetName, isPalisadeIpset, tempIpsetName, type IpFamily } from '@palisade/model';
 import type { IpSetId } from '../../messages.js';
 import type { Exec } from '../exec.js';
+import type { Interval } from '../applyBreakdown.js';
 import { checkResult, defaultRetry, withRetry, type RetryOptions } from '../retry.js';
 import {
   SET_TYPES,
@@ -52,6 +55,18 @@ export interface IpSetsOptions {
   swapThreshold?: number;
 }
 
+/** What one applyUpdates() did, for the apply breakdown. */
+export interface IpSetWriteStats {
+  /** Bytes of `ipset restore` input written. */
+  inputBytes: number;
+  /** The kernel read it used (absent when the cache was warm). */
+  read?: Interval;
+  /** Diffing desired against kernel sets and building the text. */
+  build?: Interval;
+  /** The `ipset restore` run(s), retries included. */
+  write?: Interval;
+}
+
 const EMPTY: ReadonlySet<string> = new Set();
 
 export class IpSets {
@@ -62,6 +77,8 @@ export class IpSets {
   private readonly dirty = new Set<string>();
   private readonly retry: RetryOptions;
   private readonly swapThreshold: number;
+  /** When the last kernel read ran, until an apply reports it. */
+  private readTiming: Interval | null = null;
   calls = 0;
 
   constructor(private readonly opts: IpSetsOptions) {
@@ -139,15 +156,43 @@ export class IpSets {
     return this.desired.size;
   }
 
-  /** Creates and fills sets; never destroys one that rules may still use. */
-  async applyUpdates(): Promise<void> {
+  /**
+   * Resolves once the kernel's sets are known (adopting a prefetch). Never rejects: a
+   * failed read is done again, and reported, by applyUpdates().
+   */
+  async ready(): Promise<void> {
+    try {
+      await this.kernelState();
+    } catch {
+      this.markForResync();
+    }
+  }
+
+  /**
+   * Creates and fills sets; never destroys one that rules may still use. When the
+   * kernel's sets are known, the restore is spawned before this returns.
+   */
+  async applyUpdates(): Promise<IpSetWriteStats> {
+    const stats: IpSetWriteStats = { inputBytes: 0 };
     await withRetry(
       'ipset restore',
       async () => {
-        const kernel = await this.kernelState();
+        // No await before the spawn when the cache is warm (see ready()).
+        const kernel = this.kernel ?? (await this.kernelState());
+        if (this.readTiming) stats.read = this.readTiming;
+        this.readTiming = null;
+        const start = performance.now();
         const { lines, touched } = this.updateLines(kernel);
+        const input = lines.length === 0 ? '' : lines.join('\n') + '\n';
+        stats.build = { start, end: performance.now() };
         if (lines.length === 0) return;
-        await this.restore(lines);
+        const writeStart = stats.write?.start ?? performance.now();
+        stats.inputBytes += input.length;
+        try {
+          await this.restore(input);
+        } finally {
+          stats.write = { start: writeStart, end: performance.now() };
+        }
         for (const name of touched) {
           const e = this.desired.get(name);
           if (e) kernel.set(name, kernelSetOf(e));
@@ -157,13 +202,17 @@ export class IpSets {
       { logger: this.opts.logger, retry: this.retry, onFailure: () => this.markForResync() },
     );
     this.dirty.clear();
+    return stats;
   }
 
   /** Destroys sets nobody wants any more. A set still in use stays until a later apply. */
-  async applyDeletions(): Promise<void> {
+  async applyDeletions(): Promise<Interval | undefined> {
     const kernel = await this.kernelState();
     const stale = [...kernel.keys()].filter((n) => !this.desired.has(n)).sort();
+    if (stale.length === 0) return undefined;
+    const start = performance.now();
     await this.destroy(kernel, stale);
+    return { start, end: performance.now() };
   }
 
   /** Destroys every Palisade set (agent --cleanup); run after the chains are gone. */
@@ -177,7 +226,7 @@ export class IpSets {
   private async destroy(kernel: Map<string, KernelSet>, names: string[]): Promise<void> {
     if (names.length === 0) return;
     try {
-      await this.restore(names.map((n) => `destroy ${n}`));
+      await this.restore(names.map((n) => `destroy ${n}\n`).join(''));
       for (const n of names) kernel.delete(n);
       return;
     } catch {
@@ -241,11 +290,9 @@ export class IpSets {
     }
   }
 
-  private async restore(lines: string[]): Promise<void> {
+  private async restore(input: string): Promise<void> {
     this.calls++;
-    const res = await this.opts.exec('ipset', ['restore', '-exist'], {
-      input: lines.join('\n') + '\n',
-    });
+    const res = await this.opts.exec('ipset', ['restore', '-exist'], { input });
     checkResult('ipset restore', res);
   }
 
@@ -261,9 +308,12 @@ export class IpSets {
 
   private async readKernel(): Promise<Map<string, KernelSet>> {
     this.calls++;
+    const start = performance.now();
     const res = await this.opts.exec('ipset', ['save']);
     checkResult('ipset save', res);
-    return parseIpsetSave(res.stdout);
+    const kernel = parseIpsetSave(res.stdout);
+    this.readTiming = { start, end: performance.now() };
+    return kernel;
   }
 
   private entry(id: IpSetId, family: IpFamily): Entry {

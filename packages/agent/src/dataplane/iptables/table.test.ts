@@ -77,7 +77,8 @@ describe('Table', () => {
     expect(lastRestore(k)).toEqual([
       line('pal-x', '-s 10.9.9.9/32 -j ACCEPT').replace('-A pal-x', '-R pal-x 5'),
     ]);
-    expect(s).toEqual({ restoreCalls: 1, rulesWritten: 1, chainsWritten: 1 });
+    expect(s).toMatchObject({ restoreCalls: 1, rulesWritten: 1, chainsWritten: 1 });
+    expect(s.inputBytes).toBe(k.callsOf('iptables-nft-restore').at(-1)!.input!.length);
     expect(k.chain(4, 'pal-x')!.map((r) => r.replace(/^.*"pal:\w+" /, ''))).toEqual(next);
   });
 
@@ -97,6 +98,26 @@ describe('Table', () => {
       '-j MARK --set-xmark 0x0/0x30000',
     ]);
     expect(rules[0]!.hash).not.toBe(rules[2]!.hash);
+  });
+
+  it('moving a policy block to the end (priority change) edits a few rules, not every copy', async () => {
+    const block = (p: number): string[] => [
+      `-m mark ! --mark 0x20000/0x20000 -s 10.1.0.${p}/32 -j ACCEPT`,
+      '-m mark --mark 0x10000/0x10000 -j RETURN',
+    ];
+    const tier = (order: number[]): string[] => [
+      '-j MARK --set-xmark 0x0/0x30000',
+      ...order.flatMap(block),
+      '-j MARK --set-xmark 0x0/0x20000',
+    ];
+    const order = Array.from({ length: 30 }, (_, i) => i);
+    t.setChain('pal-x', tier(order));
+    await t.apply();
+    const moved = [...order.slice(1), 0];
+    t.setChain('pal-x', tier(moved));
+    await t.apply();
+    expect(lastRestore(k).length).toBeLessThanOrEqual(6);
+    expect(k.chain(4, 'pal-x')!.map((r) => r.replace(/^.*"pal:\w+" /, ''))).toEqual(tier(moved));
   });
 
   it('deleting a chain: references go first, then flush and delete', async () => {
@@ -176,6 +197,32 @@ describe('Table', () => {
     t.setChain('pal-x', ['-j ACCEPT']);
     await t.apply();
     expect(k.callsOf('iptables-nft-save').length).toBe(saves + 3);
+    expect(k.chain(4, 'pal-x')![0]).toMatch(/-j ACCEPT$/);
+  });
+
+  it('with after: builds at once, writes once it resolves; a rejected after writes nothing', async () => {
+    const writes = (): number => k.callsOf('iptables-nft-restore').length;
+    const before = writes();
+    t.setChain('pal-x', ['-j DROP']);
+    let release = (): void => undefined;
+    const after = new Promise<void>((resolve) => (release = resolve));
+    const applied = t.apply({ after });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(writes()).toBe(before);
+    release();
+    const s = await applied;
+    expect(writes()).toBe(before + 1);
+    expect(s.diff!.end).toBeLessThanOrEqual(s.wait!.end);
+    expect(s.wait!.end).toBeLessThanOrEqual(s.write!.start);
+
+    t.setChain('pal-x', ['-j ACCEPT']);
+    const err: unknown = await t
+      .apply({ after: Promise.reject(new Error('ipsets failed')) })
+      .catch((e: unknown) => e);
+    expect((err as Error).message).toBe('ipsets failed');
+    expect(writes()).toBe(before + 1);
+    expect(k.chain(4, 'pal-x')![0]).toMatch(/-j DROP$/);
+    await t.apply(); // the chain stayed dirty
     expect(k.chain(4, 'pal-x')![0]).toMatch(/-j ACCEPT$/);
   });
 

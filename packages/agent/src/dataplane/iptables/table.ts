@@ -13,9 +13,14 @@
  * chains nothing refers to any more. The kernel is re-read (iptables-save) on the
  * first apply, after a failure and after markForResync(); anything that differs from
  * what we wrote is logged as clobbered and repaired by the same diff.
+ *
+ * apply({ after }) builds the transaction first and writes it once `after` (the
+ * ipset write) has settled, so the diff and the text overlap the caller's other
+ * writes; when `after` rejects nothing is written and the chains stay dirty.
  */
 import type { Logger } from '@palisade/common';
 import { isPalisadeChain, stableHash, type IpFamily } from '@palisade/model';
+import type { Interval } from '../applyBreakdown.js';
 import type { Exec } from '../exec.js';
 import { checkResult, defaultRetry, withRetry, type RetryOptions } from '../retry.js';
 import type { IptablesCommands } from './backend.js';
@@ -45,6 +50,23 @@ export interface TableStats {
   restoreCalls: number;
   rulesWritten: number;
   chainsWritten: number;
+  /** Bytes of iptables-restore input written. */
+  inputBytes: number;
+  /** The kernel read this apply used (absent when the cache was warm). */
+  read?: Interval;
+  /** Diffing and building the transaction text. */
+  diff?: Interval;
+  /** Waiting for `after` (the ipsets). */
+  wait?: Interval;
+  /** The iptables-restore run(s), retries included. */
+  write?: Interval;
+}
+
+interface Transaction {
+  kernel: KernelTable;
+  lines: string[];
+  rules: number;
+  chains: number;
 }
 
 export interface TableOptions {
@@ -74,12 +96,38 @@ export function ruleLine(
   return `${verb} ${chain}${at} -m comment --comment "${HASH_COMMENT_PREFIX}${rule.hash}" ${rule.body}`;
 }
 
+/**
+ * The rules of a chain with their hashes. A body that occurs once is hashed alone. A
+ * repeated body (the `RETURN` after each policy jump of an endpoint chain) is hashed
+ * with its neighbours, so that moving a policy's block (a priority change) keeps its
+ * rules' identities and the diff moves a few rules instead of renumbering every
+ * later copy; identical neighbourhoods are told apart by their occurrence.
+ */
 export function toRules(chain: string, bodies: readonly string[]): Rule[] {
+  // The two families render most chains (endpoint chains) with the very same bodies.
+  const recent = recentRules.get(chain);
+  if (recent && recent.length === bodies.length && recent.every((r, i) => r.body === bodies[i]))
+    return recent;
+  const rules = hashRules(chain, bodies);
+  if (recentRules.size >= RECENT_RULES_MAX) recentRules.clear();
+  recentRules.set(chain, rules);
+  return rules;
+}
+
+/** The last rules hashed per chain name (a pure function's memo; Rules are never mutated). */
+const recentRules = new Map<string, Rule[]>();
+const RECENT_RULES_MAX = 20_000;
+
+function hashRules(chain: string, bodies: readonly string[]): Rule[] {
+  const count = new Map<string, number>();
+  for (const body of bodies) count.set(body, (count.get(body) ?? 0) + 1);
   const seen = new Map<string, number>();
-  return bodies.map((body) => {
-    const n = seen.get(body) ?? 0;
-    seen.set(body, n + 1);
-    return { hash: ruleHash(chain, body, n), body };
+  return bodies.map((body, i) => {
+    const key =
+      count.get(body) === 1 ? body : `${body}\n${bodies[i - 1] ?? ''}\n${bodies[i + 1] ?? ''}`;
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    return { hash: ruleHash(chain, key, n), body };
   });
 }
 
@@ -90,6 +138,8 @@ export class Table {
   private reading: Promise<KernelTable | null> | null = null;
   /** What we believe the kernel holds (for clobber detection after a re-read). */
   private written: KernelTable | null = null;
+  /** When the last kernel read ran, until an apply reports it. */
+  private readTiming: Interval | null = null;
   private readonly dirty = new Set<string>();
   private readonly retry: RetryOptions;
 
@@ -102,10 +152,10 @@ export class Table {
   }
 
   setChain(name: string, bodies: readonly string[]): void {
-    const rules = toRules(name, bodies);
     const old = this.desired.get(name);
-    if (old && old.length === rules.length && old.every((r, i) => r.hash === rules[i]?.hash))
-      return;
+    // Same bodies, same hashes: compare the text before hashing it.
+    if (old && old.length === bodies.length && old.every((r, i) => r.body === bodies[i])) return;
+    const rules = toRules(name, bodies);
     this.desired.set(name, rules);
     this.dirty.add(name);
   }
@@ -138,13 +188,36 @@ export class Table {
     this.reading = this.readKernel().catch(() => null);
   }
 
-  async apply(): Promise<TableStats> {
-    return withRetry('iptables-restore', () => this.applyOnce(), {
-      logger: this.opts.logger,
-      retry: this.retry,
-      onFailure: () => this.markForResync(),
-      fields: { family: this.opts.family },
-    });
+  /**
+   * Writes the difference as one transaction. With `after`, the transaction is built
+   * at once and written only once `after` has resolved; if it rejects, nothing is
+   * written and apply() rejects with its error.
+   */
+  async apply(opts: { after?: Promise<unknown> } = {}): Promise<TableStats> {
+    const stats: TableStats = { restoreCalls: 0, rulesWritten: 0, chainsWritten: 0, inputBytes: 0 };
+    // The first attempt's read and diff run before the wait; a failure there is that
+    // attempt's failure, handled (and retried) by withRetry below.
+    let first: Promise<Transaction> | null = this.prepare(stats);
+    void first.catch(() => undefined);
+    if (opts.after) {
+      const start = performance.now();
+      await opts.after;
+      stats.wait = { start, end: performance.now() };
+    }
+    return withRetry(
+      'iptables-restore',
+      async () => {
+        const tx = await (first ?? this.prepare(stats));
+        first = null;
+        return this.write(tx, stats);
+      },
+      {
+        logger: this.opts.logger,
+        retry: this.retry,
+        onFailure: () => this.markForResync(),
+        fields: { family: this.opts.family },
+      },
+    );
   }
 
   /** Removes our hooks and every pal- chain, whoever wrote them. */
@@ -154,22 +227,35 @@ export class Table {
     return this.apply();
   }
 
-  private async applyOnce(): Promise<TableStats> {
-    const stats: TableStats = { restoreCalls: 0, rulesWritten: 0, chainsWritten: 0 };
+  private async prepare(stats: TableStats): Promise<Transaction> {
     const kernel = await this.kernelState();
-    const { lines, rules, chains } = this.transaction(kernel);
-    if (lines.length === 0) return stats;
-    const input = ['*filter', ...lines, 'COMMIT', ''].join('\n');
-    this.opts.logger.debug('iptables-restore', { family: this.opts.family, lines: lines.length });
+    if (this.readTiming) stats.read = this.readTiming;
+    this.readTiming = null;
+    const start = performance.now();
+    const tx = { kernel, ...this.transaction(kernel) };
+    stats.diff = { start, end: performance.now() };
+    return tx;
+  }
+
+  private async write(tx: Transaction, stats: TableStats): Promise<TableStats> {
+    if (tx.lines.length === 0) return stats;
+    const input = ['*filter', ...tx.lines, 'COMMIT', ''].join('\n');
+    this.opts.logger.debug('iptables-restore', {
+      family: this.opts.family,
+      lines: tx.lines.length,
+    });
+    const start = stats.write?.start ?? performance.now();
     stats.restoreCalls++;
+    stats.inputBytes += input.length;
     const res = await this.opts.exec(
       this.opts.commands.restore,
       ['--noflush', '-w', String(this.opts.lockWaitSeconds ?? 5)],
       { input },
     );
+    stats.write = { start, end: performance.now() };
     checkResult(this.opts.commands.restore, res);
-    this.commit(kernel);
-    return { ...stats, rulesWritten: rules, chainsWritten: chains };
+    this.commit(tx.kernel);
+    return { ...stats, rulesWritten: tx.rules, chainsWritten: tx.chains };
   }
 
   private transaction(kernel: KernelTable): { lines: string[]; rules: number; chains: number } {
@@ -285,9 +371,12 @@ export class Table {
   }
 
   private async readKernel(): Promise<KernelTable> {
+    const start = performance.now();
     const res = await this.opts.exec(this.opts.commands.save, ['-t', 'filter']);
     checkResult(this.opts.commands.save, res);
-    return parseIptablesSave(res.stdout);
+    const kernel = parseIptablesSave(res.stdout);
+    this.readTiming = { start, end: performance.now() };
+    return kernel;
   }
 }
 

@@ -64,14 +64,28 @@ export function endpointChain(
     : fromWorkloadChain(ep.namespace, ep.name);
 }
 
+/**
+ * Chain names are hashes, and every apply asks for the chain of every policy each
+ * local endpoint uses (with cluster policies selecting every pod, thousands): a memo
+ * keeps that off the hot path. Bounded, so policy churn cannot grow it without limit.
+ */
+const chainNames = new Map<string, string>();
+const CHAIN_NAME_MEMO_MAX = 100_000;
+
 export function policyChain(direction: Direction, p: { namespace: string; name: string }): string {
-  if (isClusterRef(p))
-    return direction === 'ingress'
+  const memoKey = `${direction}\0${p.namespace}\0${p.name}`;
+  const known = chainNames.get(memoKey);
+  if (known !== undefined) return known;
+  const name = isClusterRef(p)
+    ? direction === 'ingress'
       ? clusterPolicyInboundChain(p.name)
-      : clusterPolicyOutboundChain(p.name);
-  return direction === 'ingress'
-    ? policyInboundChain(p.namespace, p.name)
-    : policyOutboundChain(p.namespace, p.name);
+      : clusterPolicyOutboundChain(p.name)
+    : direction === 'ingress'
+      ? policyInboundChain(p.namespace, p.name)
+      : policyOutboundChain(p.namespace, p.name);
+  if (chainNames.size >= CHAIN_NAME_MEMO_MAX) chainNames.clear();
+  chainNames.set(memoKey, name);
+  return name;
 }
 
 /**
