@@ -132,7 +132,7 @@ try {
   const c = runs('c') ? await manyPolicies(client, { target: ip, control: control.net.ips[0]! }) : null;
   // (e) on a server of its own (node 0), so that (c)'s policies do not select it.
   const e: LastPolicyResult | null = runs('e')
-    ? await lastPolicyBench({ cluster, server: pods[4]!, client, control, policies: POLICIES, windowMs: RATE_MS, windows: RATE_WINDOWS, log })
+    ? await lastPolicyBench({ cluster, server: pods[4]!, client, control, policies: POLICIES, windowMs: RATE_MS, windows: Number(process.env.BENCH_LAST_WINDOWS ?? 2 * RATE_WINDOWS), log })
     : null;
   const result = {
     benchmark: 'e2e',

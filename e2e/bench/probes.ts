@@ -69,25 +69,45 @@ export async function flipTime(client: Pod, ip: string, want: 'allowed' | 'block
 }
 
 export interface AlternatingRates {
-  /** New TCP connections per second. */
+  /** New TCP connections per second over all windows. */
   target: number;
   control: number;
+  /** Median over the pairs of windows of target/control: a burst of load in one pair moves it little. */
+  medianRatio: number;
 }
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 /**
  * Connection rates from `client` to `target` and to `control`, in `windows` pairs of
- * windows of `windowMs` that alternate between the two, so that the machine's load
- * drifts into both alike.
+ * windows of `windowMs` that alternate between the two (and which goes first within a
+ * pair), so that the machine's load drifts into both alike.
  */
 export async function alternatingRates(client: Pod, ips: { target: string; control: string }, o: { windowMs: number; windows: number }): Promise<AlternatingRates> {
   let target = 0;
   let control = 0;
+  const ratios: number[] = [];
+  const count = async (ip: string): Promise<number> => (await client.client.connectRate(ip, 80, o.windowMs, 4)).count ?? 0;
   for (let w = 0; w < o.windows; w++) {
-    target += (await client.client.connectRate(ips.target, 80, o.windowMs, 4)).count ?? 0;
-    control += (await client.client.connectRate(ips.control, 80, o.windowMs, 4)).count ?? 0;
+    let t: number;
+    let c: number;
+    if (w % 2 === 0) {
+      t = await count(ips.target);
+      c = await count(ips.control);
+    } else {
+      c = await count(ips.control);
+      t = await count(ips.target);
+    }
+    target += t;
+    control += c;
+    ratios.push(t / Math.max(1, c));
   }
   const secs = (o.windows * o.windowMs) / 1000;
-  return { target: target / secs, control: control / secs };
+  return { target: target / secs, control: control / secs, medianRatio: median(ratios) };
 }
 
 export const round3 = (x: number): number => Math.round(x * 1000) / 1000;
