@@ -37,7 +37,7 @@ const SCENARIOS = process.env.BENCH_SCENARIOS ?? 'abcdef';
 const runs = (letter: string): boolean => SCENARIOS.includes(letter);
 if (!/^[a-f]+$/.test(SCENARIOS)) throw new Error(`BENCH_SCENARIOS=${SCENARIOS}: letters a to f`);
 if (runs('d')) {
-  const d = await denseNodeBench({ pods: Number(process.env.BENCH_DENSE_PODS ?? 250), rateMs: RATE_MS, windows: RATE_WINDOWS, log });
+  const d = await denseNodeBench({ pods: Number(process.env.BENCH_DENSE_PODS ?? 250), rateMs: RATE_MS, windows: Number(process.env.BENCH_DENSE_WINDOWS ?? 2 * RATE_WINDOWS), log });
   console.log(JSON.stringify(d));
 }
 if (!/[abcef]/.test(SCENARIOS)) process.exit(0);
