@@ -15,9 +15,10 @@
  * Not a *.bench.ts file: e2e.bench.ts runs it (BENCH_SCENARIOS selects).
  */
 import { readFileSync } from 'node:fs';
-import { AGENT_PREFIX, AgentStatusSchema } from '@palisade/model';
+import { AGENT_PREFIX, AgentStatusSchema, toWorkloadChain } from '@palisade/model';
 import { Cluster, type Pod } from '../src/harness/cluster.js';
 import { alternatingRates, round3, sleep, untilReachable } from './probes.js';
+import { chainsOnNode, dispatchChecks } from './ruleset.js';
 
 const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').trim();
 const ipNum = (ip: string): number => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
@@ -29,6 +30,10 @@ export interface DenseNodeResult {
   last: { ip: string; connectionsPerS: number };
   ratio: number;
   sum_ratio: number;
+  /** min and max over the pairs: how much the machine's load moved single pairs. */
+  pair_ratio_range: [number, number];
+  /** Rule checks in the ingress dispatch tree, read back from the node (the only part of the path that differs). */
+  dispatch_rule_checks: { first: number; last: number };
   target: number;
   loadavgBefore: string;
   loadavgAfter: string;
@@ -72,6 +77,13 @@ export async function denseNodeBench(opts: {
     const first = pods[0]!.net.ips[0]!;
     const last = pods[pods.length - 1]!.net.ips[0]!;
     for (const ip of [first, last]) await untilReachable(client, ip, 30_000);
+    const chains = await chainsOnNode(cluster.topology.nodes[0]!.netns, 'pal-to-wl-dispatch');
+    const path = (p: Pod): number => {
+      const d = dispatchChecks(chains, p.net.ips[0]!);
+      if (d.endpointChain !== toWorkloadChain(p.namespace, p.name)) throw new Error(`(d) dispatch for ${p.id} reaches ${d.endpointChain}`);
+      return d.checks;
+    };
+    const dispatch = { first: path(pods[0]!), last: path(pods[pods.length - 1]!) };
     const loadavgBefore = loadavg();
     const ips = { target: last, control: first };
     await alternatingRates(client, ips, { windowMs: opts.rateMs, windows: 2 }); // warm-up, both
@@ -83,11 +95,13 @@ export async function denseNodeBench(opts: {
       last: { ip: last, connectionsPerS: Math.round(r.target) },
       ratio: round3(r.medianRatio),
       sum_ratio: round3(r.target / Math.max(1, r.control)),
+      pair_ratio_range: [round3(Math.min(...r.ratios)), round3(Math.max(...r.ratios))],
+      dispatch_rule_checks: dispatch,
       target: 0.9,
       loadavgBefore,
       loadavgAfter: loadavg(),
     };
-    opts.log(`(d) first ${first}: ${result.first.connectionsPerS}/s, last ${last}: ${result.last.connectionsPerS}/s, ratio ${result.ratio} (median of ${opts.windows} pairs; over all windows ${result.sum_ratio}; target >= 0.9)`);
+    opts.log(`(d) first ${first}: ${result.first.connectionsPerS}/s, last ${last}: ${result.last.connectionsPerS}/s, ratio ${result.ratio} (median of ${opts.windows} pairs; over all windows ${result.sum_ratio}, pairs ${result.pair_ratio_range.join('..')}; target >= 0.9); dispatch rule checks first ${dispatch.first}, last ${dispatch.last}`);
     return result;
   } finally {
     await cluster.stop();

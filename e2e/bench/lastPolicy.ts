@@ -18,8 +18,8 @@
  */
 import { policyInboundChain, toWorkloadChain } from '@palisade/model';
 import type { Cluster, Pod } from '../src/harness/cluster.js';
-import { inNetns } from '../src/harness/sh.js';
 import { alternatingRates, round3, sleep, untilReachable } from './probes.js';
+import { chainsOnNode } from './ruleset.js';
 
 export interface LastPolicyResult {
   policies: number;
@@ -50,20 +50,6 @@ function policy(k: number, n: number, o: { namespace: string; server: string; cl
         ? [{ from: [client], ports: [{ port: 1000 + (k % 500) }] }] // the client, other ports
         : [{ from: [{ podSelector: { matchLabels: { idx: `none-${k % 10}` } } }], ports: [{ port: 80 }] }]; // other peers
   return { metadata: { name: `last-${pad(k)}`, namespace: o.namespace }, spec: { podSelector: { matchLabels: { idx: o.server } }, ingress } };
-}
-
-/** The filter table's rules by chain, from the first iptables backend in the node's namespace that has `chain`. */
-async function chainsOnNode(netns: string, chain: string): Promise<Map<string, string[]>> {
-  for (const save of ['iptables-nft-save', 'iptables-legacy-save']) {
-    const r = await inNetns(netns, save, ['-t', 'filter'], { allowFail: true });
-    const chains = new Map<string, string[]>();
-    for (const line of r.stdout.split('\n')) {
-      const m = /^-A (\S+) (.*)$/.exec(line);
-      if (m) chains.set(m[1]!, [...(chains.get(m[1]!) ?? []), m[2]!]);
-    }
-    if (chains.has(chain)) return chains;
-  }
-  throw new Error(`chain ${chain} not found in the node namespace ${netns}`);
 }
 
 /**

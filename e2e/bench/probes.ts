@@ -74,6 +74,8 @@ export interface AlternatingRates {
   control: number;
   /** Median over the pairs of windows of target/control: a burst of load in one pair moves it little. */
   medianRatio: number;
+  /** target/control of each pair, in order. */
+  ratios: number[];
 }
 
 export const median = (xs: number[]): number => {
@@ -107,7 +109,7 @@ export async function alternatingRates(client: Pod, ips: { target: string; contr
     ratios.push(t / Math.max(1, c));
   }
   const secs = (o.windows * o.windowMs) / 1000;
-  return { target: target / secs, control: control / secs, medianRatio: median(ratios) };
+  return { target: target / secs, control: control / secs, medianRatio: median(ratios), ratios };
 }
 
 export const round3 = (x: number): number => Math.round(x * 1000) / 1000;
