@@ -32,6 +32,7 @@ export interface DenseNodeResult {
   sum_ratio: number;
   /** min and max over the pairs: how much the machine's load moved single pairs. */
   pair_ratio_range: [number, number];
+  failed_connections: number;
   /** Rule checks in the ingress dispatch tree, read back from the node (the only part of the path that differs). */
   dispatch_rule_checks: { first: number; last: number };
   target: number;
@@ -97,6 +98,7 @@ export async function denseNodeBench(opts: {
       sum_ratio: round3(r.target / Math.max(1, r.control)),
       pair_ratio_range: [round3(Math.min(...r.ratios)), round3(Math.max(...r.ratios))],
       dispatch_rule_checks: dispatch,
+      failed_connections: r.failed,
       target: 0.9,
       loadavgBefore,
       loadavgAfter: loadavg(),

@@ -31,6 +31,8 @@ export interface LastPolicyResult {
   /** The median target/control after the policies, uncalibrated. */
   raw_ratio: number;
   rule_checks_per_new_connection: { target: number; control: number };
+  pair_ratio_range_with_policies: [number, number];
+  failed_connections: number;
   /** 1/rate(target) − 1/rate(control) after the policies, rate(target) taken as raw_ratio × rate(control): inverse throughput, not latency. */
   extra_us_per_connection: number;
   /** That, per extra rule check: what one rule check costs the machine's throughput. */
@@ -110,6 +112,8 @@ export async function lastPolicyBench(o: { cluster: Cluster; server: Pod; client
     ratio,
     raw_ratio: round3(after.medianRatio),
     rule_checks_per_new_connection: checks,
+    pair_ratio_range_with_policies: [round3(Math.min(...after.ratios)), round3(Math.max(...after.ratios))],
+    failed_connections: before.failed + after.failed,
     extra_us_per_connection: extraUs,
     ns_per_extra_rule_check: Math.round((extraUs * 1000) / Math.max(1, checks.target - checks.control)),
     limit,

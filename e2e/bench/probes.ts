@@ -76,6 +76,8 @@ export interface AlternatingRates {
   medianRatio: number;
   /** target/control of each pair, in order. */
   ratios: number[];
+  /** Connection attempts that failed (1 s without an answer): a window with many of them measured a stall, not the ruleset. */
+  failed: number;
 }
 
 export const median = (xs: number[]): number => {
@@ -93,7 +95,12 @@ export async function alternatingRates(client: Pod, ips: { target: string; contr
   let target = 0;
   let control = 0;
   const ratios: number[] = [];
-  const count = async (ip: string): Promise<number> => (await client.client.connectRate(ip, 80, o.windowMs, 4)).count ?? 0;
+  let failed = 0;
+  const count = async (ip: string): Promise<number> => {
+    const r = await client.client.connectRate(ip, 80, o.windowMs, 4);
+    failed += r.failed ?? 0;
+    return r.count ?? 0;
+  };
   for (let w = 0; w < o.windows; w++) {
     let t: number;
     let c: number;
@@ -109,7 +116,7 @@ export async function alternatingRates(client: Pod, ips: { target: string; contr
     ratios.push(t / Math.max(1, c));
   }
   const secs = (o.windows * o.windowMs) / 1000;
-  return { target: target / secs, control: control / secs, medianRatio: median(ratios), ratios };
+  return { target: target / secs, control: control / secs, medianRatio: median(ratios), ratios, failed };
 }
 
 export const round3 = (x: number): number => Math.round(x * 1000) / 1000;
