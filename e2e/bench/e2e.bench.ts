@@ -3,15 +3,26 @@
  *  (a) NetworkPolicy created through the API → enforced (probe flips blocked → allowed), p50/p99 over 50 changes
  *  (b) pod created through the API → reachable under an allowing policy, p50/p99
  *  (c) new TCP connections per second between two pods with 1,000 policies installed
- *      (all selecting the server) against none, and their ratio, each measured in
- *      windows alternating with a control server that no policy selects.
+ *      (all selecting the server; the first one evaluated admits the client) against
+ *      none, and their ratio, each measured in windows alternating with a control
+ *      server that no policy selects.
  *  (d) 250 pods on one node: connections/s to the pod dispatch reaches last vs first
- *      (denseNode.ts). BENCH_SCENARIOS=d runs only (d); default abcd.
+ *      (denseNode.ts).
+ *  (e) as (c), but only the policy evaluated last admits the client: the ratio and the
+ *      rule checks per new connection that limit it (lastPolicy.ts; issue 14).
+ *  (f) ClusterNetworkPolicy created / deleted / action updated through the API →
+ *      enforced, p50/p99 over 50 changes each (clusterPolicyChange.ts; issue 13's (a')).
+ * BENCH_SCENARIOS picks scenarios by letter (default abcdef): d has its own cluster,
+ * the others share one. Each scenario's figures are in the final JSON line (d's in a
+ * line of its own before it).
  * Prints a final JSON line.
  */
 import { performance } from 'node:perf_hooks';
 import { Cluster, type Pod } from '../src/harness/cluster.js';
+import { clusterPolicyChangeBench, type ClusterPolicyChangeResult } from './clusterPolicyChange.js';
 import { denseNodeBench } from './denseNode.js';
+import { lastPolicyBench, type LastPolicyResult } from './lastPolicy.js';
+import { alternatingRates, pct, round3, sleep, untilBlocked, untilReachable, type AlternatingRates } from './probes.js';
 
 const PODS = Number(process.env.BENCH_PODS ?? 100);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 50);
@@ -20,58 +31,24 @@ const POLICIES = Number(process.env.BENCH_POLICIES ?? 1000);
 const RATE_MS = Number(process.env.BENCH_RATE_MS ?? 1000);
 const RATE_WINDOWS = Number(process.env.BENCH_RATE_WINDOWS ?? 4);
 
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! * 10) / 10;
-}
-
-/** Probes every 5 ms (20 ms attempts) until a connection succeeds; returns when. */
-async function untilReachable(client: Pod, ip: string, deadlineMs = 10_000): Promise<number> {
-  const until = performance.now() + deadlineMs;
-  while (performance.now() < until) {
-    const r = await client.client.probe(ip, 80, 'TCP', 20);
-    if (r.ok) return performance.now();
-    await new Promise((res) => setTimeout(res, 2));
-  }
-  throw new Error(`not reachable within ${deadlineMs} ms`);
-}
-
-async function untilBlocked(client: Pod, ip: string, deadlineMs = 10_000): Promise<void> {
-  const until = performance.now() + deadlineMs;
-  while (performance.now() < until) {
-    const r = await client.client.probe(ip, 80, 'TCP', 50);
-    if (!r.ok) return;
-  }
-  throw new Error(`still reachable after ${deadlineMs} ms`);
-}
-
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 
-// BENCH_SCENARIOS picks scenarios: a, b and c share one cluster; d (dense node) has its own.
-const SCENARIOS = process.env.BENCH_SCENARIOS ?? 'abcd';
-if (SCENARIOS.includes('d')) {
-  const d = await denseNodeBench({ pods: Number(process.env.BENCH_DENSE_PODS ?? 250), rateMs: RATE_MS, windows: RATE_WINDOWS, log });
+const SCENARIOS = process.env.BENCH_SCENARIOS ?? 'abcdef';
+const runs = (letter: string): boolean => SCENARIOS.includes(letter);
+if (!/^[a-f]+$/.test(SCENARIOS)) throw new Error(`BENCH_SCENARIOS=${SCENARIOS}: letters a to f`);
+if (runs('d')) {
+  const d = await denseNodeBench({ pods: Number(process.env.BENCH_DENSE_PODS ?? 250), rateMs: RATE_MS, windows: Number(process.env.BENCH_DENSE_WINDOWS ?? 2 * RATE_WINDOWS), log });
   console.log(JSON.stringify(d));
 }
-if (!/[abc]/.test(SCENARIOS)) process.exit(0);
+if (!/[abcef]/.test(SCENARIOS)) process.exit(0);
 
-const cluster = await Cluster.start({ nodes: 2, prefix: 'palbench-' });
-try {
-  await cluster.waitForAgents();
-  await cluster.kube.ensureNamespace('bench', {});
-  await cluster.kube.ensureNamespace('other', {});
-  log(`creating ${PODS} pods`);
-  const pods: Pod[] = [];
-  for (let i = 0; i < PODS; i += 10)
-    pods.push(...(await Promise.all(Array.from({ length: Math.min(10, PODS - i) }, (_, k) => cluster.addPod({ namespace: 'bench', name: `p${i + k}`, labels: { app: `app${(i + k) % 10}`, idx: String(i + k) }, nodeIndex: (i + k) % 2, ports: [80] })))));
-  const server = pods[0]!; // node 0
-  const client = pods[1]!; // node 1: cross-node
-  const ip = server.net.ips[0]!;
-  await untilReachable(client, ip);
+const stats = (xs: number[]): { p50: number; p99: number; n: number } => ({ p50: pct(xs, 50), p99: pct(xs, 99), n: xs.length });
+const isolate = { metadata: { name: 'isolate', namespace: 'bench' }, spec: { podSelector: { matchLabels: { idx: '0' } }, policyTypes: ['Ingress'] } };
 
-  // (a) policy → enforced.
+/** (a) policy → enforced. */
+async function policyToEnforced(client: Pod, ip: string): Promise<number[]> {
   log('(a) policy created → enforced');
-  await cluster.kube.applyNetworkPolicy({ metadata: { name: 'isolate', namespace: 'bench' }, spec: { podSelector: { matchLabels: { idx: '0' } }, policyTypes: ['Ingress'] } });
+  await cluster.kube.applyNetworkPolicy(isolate);
   await untilBlocked(client, ip);
   const a: number[] = [];
   for (let k = 0; k < CHANGES; k++) {
@@ -81,10 +58,17 @@ try {
     await cluster.kube.deleteNetworkPolicy('bench', `allow-${k}`);
     await untilBlocked(client, ip);
   }
+  await cluster.kube.deleteNetworkPolicy('bench', 'isolate');
+  await untilReachable(client, ip);
+  return a;
+}
 
-  // (b) pod created → reachable (allowing policy admits role=new pods).
+/** (b) pod created → reachable (an allowing policy admits role=new pods). */
+async function podToReachable(client: Pod, ip: string): Promise<number[]> {
   log('(b) pod created → reachable');
+  await cluster.kube.applyNetworkPolicy(isolate);
   await cluster.kube.applyNetworkPolicy({ metadata: { name: 'allow-new', namespace: 'bench' }, spec: { podSelector: { matchLabels: { idx: '0' } }, ingress: [{ from: [{ podSelector: { matchLabels: { role: 'new' } } }] }] } });
+  await untilBlocked(client, ip);
   const b: number[] = [];
   for (let k = 0; k < NEW_PODS; k++) {
     const p = await cluster.addPod({ namespace: 'bench', name: `new${k}`, labels: { role: 'new' }, nodeIndex: 1, ports: [80] });
@@ -95,26 +79,21 @@ try {
   await cluster.kube.deleteNetworkPolicy('bench', 'allow-new');
   await cluster.kube.deleteNetworkPolicy('bench', 'isolate');
   await untilReachable(client, ip);
+  return b;
+}
 
-  // (c) connection rate to the server, before and after 1,000 policies select it. The
-  // machine's load drifts, so each measurement alternates short windows against a
-  // control server that no policy selects (same node, same client) and reports the
-  // ratio to it; the headline ratio compares the two ratios.
-  const control = pods[2]!; // node 0, never selected
-  const controlIp = control.net.ips[0]!;
-  const windows = async (): Promise<{ target: number; control: number }> => {
-    let target = 0;
-    let ctl = 0;
-    for (let w = 0; w < RATE_WINDOWS; w++) {
-      target += (await client.client.connectRate(ip, 80, RATE_MS, 4)).count ?? 0;
-      ctl += (await client.client.connectRate(controlIp, 80, RATE_MS, 4)).count ?? 0;
-    }
-    const secs = (RATE_WINDOWS * RATE_MS) / 1000;
-    return { target: target / secs, control: ctl / secs };
-  };
+/**
+ * (c) connection rate to the server, before and after 1,000 policies select it. The
+ * machine's load drifts, so each measurement alternates short windows against a
+ * control server that no policy selects (same node, same client) and reports the
+ * ratio to it; the headline ratio compares the two ratios. Every policy's second rule
+ * admits the client, so the first policy evaluated already accepts.
+ */
+async function manyPolicies(client: Pod, ips: { target: string; control: string }): Promise<{ before: AlternatingRates; after: AlternatingRates }> {
+  const rate = { windowMs: RATE_MS, windows: RATE_WINDOWS };
   log('(c) connection rate, no policies');
-  await windows(); // warm-up
-  const before = await windows();
+  await alternatingRates(client, ips, rate); // warm-up
+  const before = await alternatingRates(client, ips, rate);
   log(`(c) installing ${POLICIES} policies`);
   for (let k = 0; k < POLICIES; k += 20)
     await Promise.all(
@@ -126,26 +105,55 @@ try {
       ),
     );
   await cluster.waitForAgents();
-  await new Promise((r) => setTimeout(r, 3000)); // let the last applies land
+  await sleep(3000); // let the last applies land
+  await untilReachable(client, ips.target);
+  return { before, after: await alternatingRates(client, ips, rate) };
+}
+
+const cluster = await Cluster.start({ nodes: 2, prefix: 'palbench-', clusterPolicies: runs('f') });
+try {
+  await cluster.waitForAgents();
+  await cluster.kube.ensureNamespace('bench', {});
+  await cluster.kube.ensureNamespace('other', {});
+  log(`creating ${PODS} pods`);
+  const pods: Pod[] = [];
+  for (let i = 0; i < PODS; i += 10)
+    pods.push(...(await Promise.all(Array.from({ length: Math.min(10, PODS - i) }, (_, k) => cluster.addPod({ namespace: 'bench', name: `p${i + k}`, labels: { app: `app${(i + k) % 10}`, idx: String(i + k) }, nodeIndex: (i + k) % 2, ports: [80] })))));
+  const server = pods[0]!; // node 0
+  const client = pods[1]!; // node 1: cross-node
+  const control = pods[2]!; // node 0, never selected
+  const ip = server.net.ips[0]!;
   await untilReachable(client, ip);
-  const after = await windows();
-  const relBefore = before.target / before.control;
-  const relAfter = after.target / after.control;
+
+  const a = runs('a') ? await policyToEnforced(client, ip) : null;
+  const b = runs('b') ? await podToReachable(client, ip) : null;
+  // (f) before (c) and (e), whose 1,000 policies stay; its CNPs select the whole namespace.
+  const f: ClusterPolicyChangeResult | null = runs('f') ? await clusterPolicyChangeBench({ cluster, server, client, changes: CHANGES, log }) : null;
+  const c = runs('c') ? await manyPolicies(client, { target: ip, control: control.net.ips[0]! }) : null;
+  // (e) on a server of its own (node 0), so that (c)'s policies do not select it.
+  const e: LastPolicyResult | null = runs('e')
+    ? await lastPolicyBench({ cluster, server: pods[4]!, client, control, policies: POLICIES, windowMs: RATE_MS, windows: Number(process.env.BENCH_LAST_WINDOWS ?? 2 * RATE_WINDOWS), log })
+    : null;
   const result = {
     benchmark: 'e2e',
     pods: PODS,
-    a_policy_to_enforced_ms: { p50: pct(a, 50), p99: pct(a, 99), n: a.length },
-    b_pod_to_reachable_ms: { p50: pct(b, 50), p99: pct(b, 99), n: b.length },
-    c_connections_per_s: {
-      none: Math.round(before.target),
-      with_policies: Math.round(after.target),
-      control_during_none: Math.round(before.control),
-      control_during_policies: Math.round(after.control),
-      policies: POLICIES,
-      ratio: Math.round((relAfter / relBefore) * 1000) / 1000,
-      raw_ratio: Math.round((after.target / before.target) * 1000) / 1000,
-    },
-    targets: { a_p99_lt_ms: 200, b_p99_lt_ms: 100, c_ratio_ge: 0.9 },
+    scenarios: SCENARIOS,
+    ...(a && { a_policy_to_enforced_ms: stats(a) }),
+    ...(b && { b_pod_to_reachable_ms: stats(b) }),
+    ...(c && {
+      c_connections_per_s: {
+        none: Math.round(c.before.target),
+        with_policies: Math.round(c.after.target),
+        control_during_none: Math.round(c.before.control),
+        control_during_policies: Math.round(c.after.control),
+        policies: POLICIES,
+        ratio: round3(c.after.target / c.after.control / (c.before.target / c.before.control)),
+        raw_ratio: round3(c.after.target / c.before.target),
+      },
+    }),
+    ...(e && { e_last_policy_connections_per_s: e }),
+    ...(f && { f_cluster_policy_to_enforced_ms: f }),
+    targets: { a_p99_lt_ms: 200, b_p99_lt_ms: 100, c_ratio_ge: 0.9, f_p99_lt_ms: 200 },
   };
   console.log(JSON.stringify(result));
 } finally {
