@@ -18,12 +18,26 @@ import { API_VERSION, LEADER_KEY, LeaderSchema, errorMessage, type Leader } from
 import type { EtcdClient, LeaseHandle } from './client.js';
 import { logEtcdFailure } from './errors.js';
 
-const ABORTED = Symbol('aborted');
-function aborted(signal: AbortSignal): Promise<typeof ABORTED> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve(ABORTED);
-    else signal.addEventListener('abort', () => resolve(ABORTED), { once: true });
+export const ABORTED = Symbol('aborted');
+/**
+ * `p`, or ABORTED as soon as `signal` aborts. The abort listener is removed once the
+ * race is decided, so a long-held leadership (one race per poll) adds no listeners.
+ */
+export async function raceAbort<T>(
+  p: Promise<T>,
+  signal: AbortSignal,
+): Promise<T | typeof ABORTED> {
+  if (signal.aborted) return ABORTED;
+  let onAbort = (): void => undefined;
+  const abort = new Promise<typeof ABORTED>((resolve) => {
+    onAbort = () => resolve(ABORTED);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
+  try {
+    return await Promise.race([p, abort]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 export interface LeaderElectionOptions {
@@ -157,7 +171,7 @@ export class LeaderElection {
       if (this.leaseAlive.signal.aborted) return 'lease lost';
       try {
         // Raced with `wake` so that a lease loss during a slow call is acted on at once.
-        const cur = await Promise.race([this.opts.client.getRaw(this.key), aborted(wake)]);
+        const cur = await raceAbort(this.opts.client.getRaw(this.key), wake);
         if (cur === ABORTED) continue;
         if (cur?.modRevision !== this.heldRevision) return 'leader key changed or removed';
       } catch {
