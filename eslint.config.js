@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'charts/**', 'eslint.config.js', '**/*.mjs'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'eslint.config.js', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -23,7 +23,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', '**/*.itest.ts', '**/testing/**'],
+    files: ['**/*.test.ts', '**/*.itest.ts', '**/testing/**', 'charts/*/tests/**'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

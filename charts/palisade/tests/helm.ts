@@ -43,6 +43,8 @@ export interface RenderOptions {
   apiVersions?: string[];
   /** Render crds/ too (`--include-crds`). */
   includeCrds?: boolean;
+  /** The pretend cluster's version (`--kube-version`, e.g. 1.28.0); helm's default otherwise. */
+  kubeVersion?: string;
 }
 
 export interface RenderResult {
@@ -161,6 +163,7 @@ function templateArgs(opts: RenderOptions): string[] {
     opts.namespace ?? 'palisade-system',
     ...(opts.apiVersions ?? []).flatMap((v) => ['--api-versions', v]),
     ...(opts.includeCrds ? ['--include-crds'] : []),
+    ...(opts.kubeVersion ? ['--kube-version', opts.kubeVersion] : []),
   ];
 }
 

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- fields of rendered manifests the tests read freely */
 /** Shared builders for the chart tests (rendering is the real `helm template`, see helm.ts). */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +46,7 @@ export function render(...values: Record<string, unknown>[]): RenderResult {
 
 /** render() with helm options, e.g. `{ apiVersions: ['monitoring.coreos.com/v1'] }`. */
 export function renderWith(
-  opts: Pick<RenderOptions, 'apiVersions' | 'includeCrds'>,
+  opts: Pick<RenderOptions, 'apiVersions' | 'includeCrds' | 'kubeVersion'>,
   ...values: Record<string, unknown>[]
 ): RenderResult {
   return renderChart({

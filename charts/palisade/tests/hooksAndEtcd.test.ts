@@ -342,7 +342,7 @@ describe('NOTES.txt', () => {
       chartDir: CHART_DIR,
       releaseName: RELEASE,
       namespace: NAMESPACE,
-      values: values as Record<string, unknown>[],
+      values,
     });
     expect(notes).toContain(
       `kubectl -n ${NAMESPACE} exec deploy/${fullname}-controller -- palisadectl status`,

@@ -116,6 +116,7 @@ function ignored(patterns: string[], rel: string): boolean {
         .replace(/[.+^${}()|[\]\\]/g, '\\$&')
         .replace(/\*\*\//g, '\u0000')
         .replace(/\*/g, '[^/]*')
+        // eslint-disable-next-line no-control-regex -- NUL is the placeholder for **/ set above
         .replace(/\u0000/g, '(.*/)?')}(/.*)?$`,
     );
     if (re.test(rel)) out = !neg;

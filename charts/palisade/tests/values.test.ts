@@ -207,7 +207,7 @@ describe('values.yaml', () => {
         if (!comment?.includes('-- ')) walk(pair.value as YamlNode, sub, `${at}${key}.`);
       });
     };
-    walk(doc.contents as YamlNode, schema, '');
+    walk(doc.contents, schema, '');
     expect(uncommented).toEqual([]);
   });
 

@@ -64,8 +64,10 @@ export function customResourceStrategy(def: ResourceDef, schema?: OpenApiSchema)
       for (const key of Object.keys(obj)) {
         if (['apiVersion', 'kind', 'metadata'].includes(key)) continue;
         const sub = schema.properties?.[key];
-        if (sub) prune(obj[key], sub);
-        else delete obj[key];
+        // An unknown field, or a null one that is not nullable (as prune() does below the top).
+        if (!sub || (obj[key] === null && !sub.nullable && sub.default === undefined))
+          delete obj[key];
+        else prune(obj[key], sub);
       }
     },
     prepareForCreate(obj) {

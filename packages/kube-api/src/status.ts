@@ -144,6 +144,7 @@ export function expired(message: string): KubeStatus {
 export interface FieldError {
   type:
     | 'FieldValueInvalid'
+    | 'FieldValueTypeInvalid'
     | 'FieldValueRequired'
     | 'FieldValueForbidden'
     | 'FieldValueNotSupported'
@@ -156,6 +157,7 @@ export interface FieldError {
 
 const TYPE_TEXT: Record<FieldError['type'], string> = {
   FieldValueInvalid: 'Invalid value',
+  FieldValueTypeInvalid: 'Invalid value',
   FieldValueRequired: 'Required value',
   FieldValueForbidden: 'Forbidden',
   FieldValueNotSupported: 'Unsupported value',
@@ -173,6 +175,12 @@ export const fieldErr = {
     type: 'FieldValueInvalid',
     field,
     message: `${TYPE_TEXT.FieldValueInvalid}: ${showValue(value)}: ${detail}`,
+  }),
+  /** A value of the wrong JSON type (field.TypeInvalid): worded as Invalid, its own reason. */
+  typeInvalid: (field: string, value: unknown, detail: string): FieldError => ({
+    type: 'FieldValueTypeInvalid',
+    field,
+    message: `${TYPE_TEXT.FieldValueTypeInvalid}: ${showValue(value)}: ${detail}`,
   }),
   required: (field: string, detail = ''): FieldError => ({
     type: 'FieldValueRequired',

@@ -32,6 +32,8 @@ export interface OpenApiSchema {
   minLength?: number;
   maxLength?: number;
   pattern?: string;
+  nullable?: boolean;
+  default?: unknown;
   'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
   'x-kubernetes-list-map-keys'?: string[];
   'x-kubernetes-map-type'?: 'atomic' | 'granular';
@@ -64,7 +66,12 @@ const CEL_RULES: Record<string, (self: unknown) => boolean> = {
 /** The CEL rule texts this server can evaluate (tests check a CRD uses no other). */
 export const SUPPORTED_CEL_RULES: readonly string[] = Object.keys(CEL_RULES);
 
-/** Drops fields the schema does not declare (in place), as CRD pruning does. */
+/**
+ * Drops fields the schema does not declare (in place), as CRD pruning does, and then
+ * null fields that are neither nullable nor defaulted, as the apiextensions decoder
+ * does next (PruneNonNullableNullsWithoutDefaults): `pods: null` is an absent field,
+ * not a type error. Nulls inside lists stay, and fail validation, as there.
+ */
 export function prune(value: unknown, schema: OpenApiSchema): void {
   if (Array.isArray(value)) {
     if (schema.items) for (const v of value) prune(v, schema.items);
@@ -73,8 +80,9 @@ export function prune(value: unknown, schema: OpenApiSchema): void {
   if (!isObject(value)) return;
   for (const key of Object.keys(value)) {
     const sub = schema.properties?.[key] ?? schema.additionalProperties;
-    if (sub) prune(value[key], sub);
-    else delete value[key];
+    if (!sub) delete value[key];
+    else if (value[key] === null && !sub.nullable && sub.default === undefined) delete value[key];
+    else prune(value[key], sub);
   }
 }
 
@@ -190,7 +198,7 @@ function checkObject(v: JsonObject, s: OpenApiSchema, path: string): FieldError[
 export function validateSchema(value: unknown, s: OpenApiSchema, path: string): FieldError[] {
   if (s.type && !TYPE_CHECK[s.type]?.(value)) {
     const t = typeName(value);
-    return [fieldErr.invalid(path, t, `${path} in body must be of type ${s.type}: "${t}"`)];
+    return [fieldErr.typeInvalid(path, t, `${path} in body must be of type ${s.type}: "${t}"`)];
   }
   let errs: FieldError[];
   if (Array.isArray(value)) errs = checkArray(value, s, path);
