@@ -3,7 +3,9 @@
  * subresource (customResourceStrategy and its status strategy), as clients see it:
  *
  * - Unknown fields are pruned whenever an object is decoded (create, update,
- *   patch result, status write), so what is stored is what the schema declares.
+ *   patch result, status write), so what is stored is what the schema declares;
+ *   metadata is read as ObjectMeta. The registry reports or rejects the pruned
+ *   paths according to the request's fieldValidation.
  * - Create drops `status`; a main-resource update keeps the stored `status`; the
  *   `/status` subresource changes only `status` (the registry copies the rest from
  *   the stored object). `metadata.generation` starts at 1 and is bumped when
@@ -16,6 +18,7 @@
  * With no schema, only ObjectMeta is validated (as for a CRD with
  * `x-kubernetes-preserve-unknown-fields`).
  */
+import { withObjectMeta } from './builtinSchemas.js';
 import type { ResourceDef } from './resources.js';
 import type { FieldError } from './status.js';
 import type { Strategy } from './strategies.js';
@@ -53,23 +56,21 @@ function requiredTop(field: string): FieldError {
 }
 
 export function customResourceStrategy(def: ResourceDef, schema?: OpenApiSchema): Strategy {
+  const full = schema && withObjectMeta(schema);
   const keepStatus = (obj: KubeObject, old: KubeObject): void => {
     if (old.status === undefined) delete obj.status;
     else obj.status = old.status;
   };
   return {
     def,
-    defaults(obj) {
-      if (!schema) return;
-      for (const key of Object.keys(obj)) {
-        if (['apiVersion', 'kind', 'metadata'].includes(key)) continue;
-        const sub = schema.properties?.[key];
-        // An unknown field, or a null one that is not nullable (as prune() does below the top).
-        if (!sub || (obj[key] === null && !sub.nullable && sub.default === undefined))
-          delete obj[key];
-        else prune(obj[key], sub);
-      }
+    prune(obj) {
+      if (!full) return [];
+      // Sorted as the apiextensions pruner returns them; ObjectMeta's own come after.
+      const paths = prune(obj, full);
+      const meta = paths.filter((p) => p.startsWith('metadata.'));
+      return [...paths.filter((p) => !p.startsWith('metadata.')).sort(), ...meta];
     },
+    defaults() {},
     prepareForCreate(obj) {
       if (def.hasStatus) delete obj.status;
     },

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { finalizedByUpdate, planDelete } from './deletion.js';
+import { enforceFieldValidation, type FieldValidation } from './fieldValidation.js';
 import { isTerminating } from './namespaceController.js';
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js';
 import { NAMESPACES, apiVersionOf, type ResourceDef } from './resources.js';
@@ -27,6 +28,12 @@ import { clone, deepEqual, isObject, toKubeObject, type KubeObject } from './typ
 export interface WriteOptions {
   dryRun?: boolean;
   subresource?: 'status' | undefined;
+  /** What to do with unknown and duplicate fields; absent: drop them silently. */
+  fieldValidation?: FieldValidation | undefined;
+  /** Where Warn puts its texts (the handler sends them as Warning headers). */
+  warnings?: string[] | undefined;
+  /** Duplicate keys the handler found in the JSON body. */
+  duplicateFields?: string[] | undefined;
 }
 
 const GENERATE_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
@@ -62,7 +69,7 @@ export class Registry {
     body: unknown,
     opts: WriteOptions = {},
   ): KubeObject {
-    const obj = this.decode(def, body);
+    const obj = this.decode(def, body, opts);
     const meta = obj.metadata;
     if (def.namespaced) {
       if (meta.namespace && ns && meta.namespace !== ns) {
@@ -109,7 +116,7 @@ export class Registry {
     body: unknown,
     opts: WriteOptions = {},
   ): KubeObject {
-    const obj = this.decode(def, body);
+    const obj = this.decode(def, body, opts);
     if (obj.metadata.name !== name) {
       throw badRequest(
         `the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${name})`,
@@ -257,7 +264,8 @@ export class Registry {
     return this.update(def, ns, name, next, opts);
   }
 
-  private decode(def: ResourceDef, body: unknown): KubeObject {
+  /** Decodes like the real codec: checks apiVersion and kind, drops unknown fields. */
+  private decode(def: ResourceDef, body: unknown, opts: WriteOptions): KubeObject {
     if (!isObject(body)) throw badRequest('the body of the request must be a JSON object');
     const obj = toKubeObject(clone(body));
     const apiVersion = apiVersionOf(def);
@@ -271,6 +279,8 @@ export class Registry {
         `the kind in the data (${String(obj.kind)}) does not match the expected kind (${def.kind})`,
       );
     }
+    const unknown = this.strategy(def).prune(obj);
+    enforceFieldValidation(def, { duplicate: opts.duplicateFields ?? [], unknown }, opts);
     obj.apiVersion = apiVersion;
     obj.kind = def.kind;
     return obj;

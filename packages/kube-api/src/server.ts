@@ -7,6 +7,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { deleteOptions } from './deletion.js';
 import { hasDeleteCollection, versionInfo } from './discovery.js';
+import {
+  duplicateFields,
+  parseFieldValidation,
+  warningHeader,
+  type FieldValidation,
+} from './fieldValidation.js';
 import { ListPager, listBody } from './list.js';
 import {
   OPENAPI_V2_PROTOBUF,
@@ -54,6 +60,32 @@ function decodeBody(req: IncomingMessage, raw: Buffer): string {
       `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, ${PROTOBUF}; got ${type}`,
     ),
   );
+}
+
+const OPTIONS_KIND: Record<string, string> = {
+  POST: 'CreateOptions',
+  PUT: 'UpdateOptions',
+  PATCH: 'PatchOptions',
+};
+
+/** fieldValidation for a write; duplicate keys are looked for only in a full JSON object. */
+interface FieldCheck {
+  fieldValidation: FieldValidation | undefined;
+  warnings: string[];
+  duplicates(body: string): string[];
+}
+
+function fieldCheck(method: string, q: URLSearchParams): FieldCheck {
+  const kind = OPTIONS_KIND[method];
+  const fieldValidation = kind ? parseFieldValidation(q, kind) : undefined;
+  return {
+    fieldValidation,
+    warnings: [],
+    duplicates: (body) =>
+      fieldValidation === 'Ignore' || !body.trimStart().startsWith('{')
+        ? []
+        : duplicateFields(body),
+  };
 }
 
 export interface ServerOptions {
@@ -148,7 +180,9 @@ export class ApiHandler {
       return;
     }
     const table = wantsTable(req.headers.accept) ? includeObject(q) : undefined;
+    const check = fieldCheck(method, q);
     const reply = (code: number, o: KubeObject): void => {
+      if (check.warnings.length > 0) res.setHeader('Warning', check.warnings.map(warningHeader));
       if (table)
         sendJson(
           res,
@@ -164,7 +198,15 @@ export class ApiHandler {
     if (!name) {
       if (method === 'POST') {
         this.count(`create ${resName}`);
-        reply(201, this.registry.create(def, nsArg, parseJson(ctx.body), { dryRun }));
+        const obj = parseJson(ctx.body);
+        const { fieldValidation, warnings } = check;
+        const opts = {
+          dryRun,
+          fieldValidation,
+          warnings,
+          duplicateFields: check.duplicates(ctx.body),
+        };
+        reply(201, this.registry.create(def, nsArg, obj, opts));
       } else if (method === 'DELETE' && hasDeleteCollection(def)) {
         this.count(`deletecollection ${resName}`);
         const matcher = combine(
@@ -189,7 +231,7 @@ export class ApiHandler {
       } else throw methodNotAllowed();
       return;
     }
-    this.item(req, res, { route: r, name, resName, dryRun, body: ctx.body, q, reply });
+    this.item(req, res, { route: r, name, resName, dryRun, body: ctx.body, q, reply, check });
   }
 
   private item(
@@ -203,6 +245,7 @@ export class ApiHandler {
       body: string;
       q: URLSearchParams;
       reply: (code: number, o: KubeObject) => void;
+      check: FieldCheck;
     },
   ): void {
     const { def, subresource: sub } = c.route;
@@ -212,16 +255,21 @@ export class ApiHandler {
     const opts = {
       dryRun: c.dryRun,
       subresource: sub === 'status' ? ('status' as const) : undefined,
+      fieldValidation: c.check.fieldValidation,
+      warnings: c.check.warnings,
     };
     switch (req.method ?? 'GET') {
       case 'GET':
         this.count(`get ${resName}`);
         reply(200, this.registry.get(def, nsArg, name));
         return;
-      case 'PUT':
+      case 'PUT': {
         this.count(`update ${resName}`);
-        reply(200, this.registry.update(def, nsArg, name, parseJson(ctx.body), opts));
+        const obj = parseJson(ctx.body);
+        const duplicateFields = c.check.duplicates(ctx.body);
+        reply(200, this.registry.update(def, nsArg, name, obj, { ...opts, duplicateFields }));
         return;
+      }
       case 'PATCH': {
         this.count(`patch ${resName}`);
         const existed = this.registry.store.get(def.plural, nsArg, name) !== undefined;

@@ -8,6 +8,7 @@ import {
   validateNetworkPolicy,
   validateNetworkPolicySpec,
 } from './netpolValidation.js';
+import { NAMESPACE_SCHEMA, NETWORK_POLICY_SCHEMA, POD_SCHEMA } from './builtinSchemas.js';
 import { loadCrdSchema } from './crdSchema.js';
 import { customResourceStrategy } from './customResource.js';
 import {
@@ -18,6 +19,7 @@ import {
   type ResourceDef,
 } from './resources.js';
 import { fieldErr, type FieldError } from './status.js';
+import { prune } from './structural.js';
 import { asObject, deepEqual, isObject, type JsonObject, type KubeObject } from './types.js';
 import {
   isDns1123Label,
@@ -28,6 +30,11 @@ import {
 
 export interface Strategy {
   def: ResourceDef;
+  /**
+   * Drops the fields the kind does not declare, as decoding does, and returns their
+   * paths (reported or rejected according to the request's fieldValidation).
+   */
+  prune(obj: KubeObject): string[];
   /** Defaults applied whenever an object is decoded (create, update, patch result). */
   defaults(obj: KubeObject): void;
   prepareForCreate(obj: KubeObject): void;
@@ -46,6 +53,7 @@ const METADATA_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 const namespaceStrategy: Strategy = {
   def: NAMESPACES,
+  prune: (obj) => prune(obj, NAMESPACE_SCHEMA),
   defaults(obj) {
     // SetDefaults_Namespace: the label always mirrors the name and cannot be changed.
     if (obj.metadata.name)
@@ -141,6 +149,7 @@ function mutablePodSpecView(spec: JsonObject): JsonObject {
 
 const podStrategy: Strategy = {
   def: PODS,
+  prune: (obj) => prune(obj, POD_SCHEMA),
   defaults(obj) {
     const spec = asObject(obj.spec);
     obj.spec = spec;
@@ -182,6 +191,7 @@ const podStrategy: Strategy = {
 
 const networkPolicyStrategy: Strategy = {
   def: NETWORK_POLICIES,
+  prune: (obj) => prune(obj, NETWORK_POLICY_SCHEMA),
   defaults: defaultNetworkPolicy,
   prepareForCreate(obj) {
     delete obj.status;

@@ -38,6 +38,7 @@ export interface OpenApiSchema {
   'x-kubernetes-list-map-keys'?: string[];
   'x-kubernetes-map-type'?: 'atomic' | 'granular';
   'x-kubernetes-validations'?: CelRule[];
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
 }
 
 /** JavaScript equivalents of the CEL rules used in served schemas, by rule text. */
@@ -71,19 +72,28 @@ export const SUPPORTED_CEL_RULES: readonly string[] = Object.keys(CEL_RULES);
  * null fields that are neither nullable nor defaulted, as the apiextensions decoder
  * does next (PruneNonNullableNullsWithoutDefaults): `pods: null` is an absent field,
  * not a type error. Nulls inside lists stay, and fail validation, as there.
+ *
+ * Returns the paths of the dropped unknown fields (not the nulls), in the form the
+ * server reports them under fieldValidation: `spec.ingress[0].from[0].networks`.
  */
-export function prune(value: unknown, schema: OpenApiSchema): void {
+export function prune(value: unknown, schema: OpenApiSchema, path = ''): string[] {
+  if (schema['x-kubernetes-preserve-unknown-fields']) return [];
   if (Array.isArray(value)) {
-    if (schema.items) for (const v of value) prune(v, schema.items);
-    return;
+    const items = schema.items;
+    return items ? value.flatMap((v, i) => prune(v, items, `${path}[${i}]`)) : [];
   }
-  if (!isObject(value)) return;
+  if (!isObject(value)) return [];
+  const pruned: string[] = [];
   for (const key of Object.keys(value)) {
     const sub = schema.properties?.[key] ?? schema.additionalProperties;
-    if (!sub) delete value[key];
-    else if (value[key] === null && !sub.nullable && sub.default === undefined) delete value[key];
-    else prune(value[key], sub);
+    const at = path ? `${path}.${key}` : key;
+    if (!sub) {
+      delete value[key];
+      pruned.push(at);
+    } else if (value[key] === null && !sub.nullable && sub.default === undefined) delete value[key];
+    else pruned.push(...prune(value[key], sub, at));
   }
+  return pruned;
 }
 
 const TYPE_CHECK: Record<string, (v: unknown) => boolean> = {
