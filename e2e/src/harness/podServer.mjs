@@ -34,9 +34,13 @@ for (const { port, proto } of served) {
   }
 }
 
-// `reset` ends the connection with RST instead of FIN, so back-to-back connections
-// (the benchmark's connection rate) do not pile up TIME_WAIT sockets and run the
-// client out of ephemeral ports.
+// `reset` (the benchmark's connection rate) waits for the server's FIN, that is until
+// the server has accepted the connection, and then ends it with RST instead of FIN.
+// The RST keeps back-to-back connections from piling up TIME_WAIT sockets and running
+// the client out of ephemeral ports. Waiting for the accept keeps the client from
+// running ahead of the server: the kernel completes handshakes without it, so a client
+// that stopped at `connect` filled the listen queue whenever the server's process
+// stalled, and the SYNs it then dropped waited out the 1 s timeout (ListenOverflows).
 function probeTcp(host, port, timeoutMs, reset = false) {
   return new Promise((resolve) => {
     const s = net.connect({ host, port });
@@ -47,7 +51,10 @@ function probeTcp(host, port, timeoutMs, reset = false) {
       else s.destroy();
       resolve({ ok, err });
     }
-    s.once('connect', () => finish(true));
+    if (reset) {
+      s.resume();
+      s.once('end', () => finish(true));
+    } else s.once('connect', () => finish(true));
     s.once('error', (e) => finish(false, e.code ?? String(e)));
   });
 }
