@@ -1,5 +1,4 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- assertions on arbitrary JSON answers */
-import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeApi, type KubeApi } from './index.js';
 import { call, cnpPath, collectWatch, makeClusterNetworkPolicy } from './testing/client.js';
+import { hasKubectl, runKubectl, warnIfNoKubectl, type KubectlResult } from './testing/kubectl.js';
 
 const GROUP = 'policy.networking.k8s.io';
 const VERSION = 'v1alpha2';
@@ -254,17 +254,10 @@ describe('ClusterNetworkPolicy: client-node', () => {
   });
 });
 
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
-if (!hasKubectl) console.warn('kubectl tests skipped: kubectl is not installed');
+warnIfNoKubectl('kubectl tests');
 
-function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const all = ['--kubeconfig', api.kubeconfigPath, '--cache-dir', path.join(dir, 'cache'), ...args];
-  return new Promise((resolve) => {
-    execFile('kubectl', all, { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+function kubectl(...args: string[]): Promise<KubectlResult> {
+  return runKubectl(api.kubeconfigPath, path.join(dir, 'cache'), args);
 }
 
 const MANIFEST = `apiVersion: policy.networking.k8s.io/v1alpha2

@@ -5,7 +5,6 @@
  * 422 Invalid with causes that name the field, on create (POST) and on update (PUT),
  * the valid policies stored as sent, and kubectl showing the same error text.
  */
-import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,9 +13,9 @@ import { stringify } from 'yaml';
 import { startKubeApi, type KubeApi } from './index.js';
 import { invalidCases, validCases, type InvalidCase } from './testing/cnpCases.js';
 import { call, cnpPath, makeClusterNetworkPolicy } from './testing/client.js';
+import { hasKubectl, runKubectl, warnIfNoKubectl, type KubectlResult } from './testing/kubectl.js';
 
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
-if (!hasKubectl) console.warn('kubectl tests skipped: kubectl is not installed');
+warnIfNoKubectl('kubectl tests');
 
 let api: KubeApi;
 let dir: string;
@@ -137,14 +136,8 @@ describe('ClusterNetworkPolicy validation on update (PUT)', () => {
   });
 });
 
-function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const all = ['--kubeconfig', api.kubeconfigPath, '--cache-dir', path.join(dir, 'cache'), ...args];
-  return new Promise((resolve) => {
-    execFile('kubectl', all, { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+function kubectl(...args: string[]): Promise<KubectlResult> {
+  return runKubectl(api.kubeconfigPath, path.join(dir, 'cache'), args);
 }
 
 describe.skipIf(!hasKubectl)('ClusterNetworkPolicy validation through kubectl apply', () => {

@@ -5,7 +5,6 @@
  * parameter: the server default) stores the pruned object with Warning headers, Ignore
  * stores it silently; and `kubectl apply`, which sends Strict, prints the error.
  */
-import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,9 +19,9 @@ import {
   makeNetworkPolicy,
   netpolPath,
 } from './testing/client.js';
+import { hasKubectl, runKubectl, warnIfNoKubectl, type KubectlResult } from './testing/kubectl.js';
 
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
-if (!hasKubectl) console.warn('kubectl tests skipped: kubectl is not installed');
+warnIfNoKubectl('kubectl tests');
 
 let api: KubeApi;
 let dir: string;
@@ -180,14 +179,8 @@ describe('fieldValidation on a built-in kind (NetworkPolicy)', () => {
   });
 });
 
-function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const all = ['--kubeconfig', api.kubeconfigPath, '--cache-dir', path.join(dir, 'cache'), ...args];
-  return new Promise((resolve) => {
-    execFile('kubectl', all, { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+function kubectl(...args: string[]): Promise<KubectlResult> {
+  return runKubectl(api.kubeconfigPath, path.join(dir, 'cache'), args);
 }
 
 describe.skipIf(!hasKubectl)('kubectl apply (fieldValidation=Strict by default)', () => {
