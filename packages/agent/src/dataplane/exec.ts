@@ -30,6 +30,8 @@ function inputFile(input: string): number | null {
   try {
     writeFileSync(file, input, { mode: 0o600, flag: 'wx' });
   } catch {
+    // A partial file (ENOSPC on a small /tmp) must not stay behind and fill it further.
+    removeQuietly(file);
     return null;
   }
   try {
@@ -37,11 +39,15 @@ function inputFile(input: string): number | null {
   } catch {
     return null;
   } finally {
-    try {
-      unlinkSync(file);
-    } catch {
-      // Already gone: nothing to clean.
-    }
+    removeQuietly(file);
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Never created, or already gone: nothing to clean.
   }
 }
 
